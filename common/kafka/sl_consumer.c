@@ -1,0 +1,143 @@
+/* sl_consumer — manually assigned consumer (see sl_consumer.h). */
+#include "kafka/sl_consumer.h"
+
+#include <stdlib.h>
+
+struct sl_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *queue;
+    rd_kafka_topic_partition_list_t *assigned;
+};
+
+sl_consumer *sl_consumer_create(const char *bootstrap, const char *group_id,
+                                const sl_kafka_props *props, sl_error *err)
+{
+    char errstr[512];
+    sl_consumer *c = calloc(1, sizeof(*c));
+    if (!c) {
+        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = sl_kafka_conf_new(NULL, NULL, err);
+    if (!conf)
+        goto fail;
+    if (sl_kafka_conf_set(conf, "enable.auto.commit", "false", err) ||
+        sl_kafka_conf_set(conf, "enable.auto.offset.store", "false", err) ||
+        sl_kafka_conf_set(conf, "enable.partition.eof", "false", err) ||
+        sl_kafka_conf_set(conf, "auto.offset.reset", "earliest", err) ||
+        sl_kafka_conf_set(conf, "group.id", group_id ? group_id : "__sluice_nogroup", err) ||
+        (bootstrap && sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err)))
+        goto fail_conf;
+    for (size_t i = 0; props && i < props->count; i++)
+        if (sl_kafka_conf_set(conf, props->keys[i], props->values[i], err))
+            goto fail_conf;
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (!c->rk) {
+        sl_error_set(err, SL_ERR_KAFKA, "creating consumer: %s", errstr);
+        goto fail_conf;
+    }
+    c->queue = rd_kafka_queue_get_consumer(c->rk);
+    c->assigned = rd_kafka_topic_partition_list_new(4);
+    return c;
+fail_conf:
+    rd_kafka_conf_destroy(conf);
+fail:
+    free(c);
+    return NULL;
+}
+
+void sl_consumer_destroy(sl_consumer *c)
+{
+    if (!c)
+        return;
+    if (c->queue)
+        rd_kafka_queue_destroy(c->queue);
+    if (c->rk) {
+        rd_kafka_consumer_close(c->rk);
+        rd_kafka_destroy(c->rk);
+    }
+    if (c->assigned)
+        rd_kafka_topic_partition_list_destroy(c->assigned);
+    free(c);
+}
+
+int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int64_t offset,
+                       sl_error *err)
+{
+    rd_kafka_topic_partition_t *tp =
+        rd_kafka_topic_partition_list_find(c->assigned, topic, partition);
+    if (!tp)
+        tp = rd_kafka_topic_partition_list_add(c->assigned, topic, partition);
+    tp->offset = offset;
+    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, c->assigned);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA, "assigning %s[%d]: %s", topic, partition,
+                            rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+int sl_consumer_unassign(sl_consumer *c, sl_error *err)
+{
+    rd_kafka_topic_partition_list_destroy(c->assigned);
+    c->assigned = rd_kafka_topic_partition_list_new(4);
+    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, NULL);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA, "unassigning: %s", rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+int sl_consumer_poll_batch(sl_consumer *c, int timeout_ms, rd_kafka_message_t **msgs, int max,
+                           sl_error *err)
+{
+    ssize_t n = rd_kafka_consume_batch_queue(c->queue, timeout_ms, msgs, (size_t)max);
+    if (n < 0)
+        return sl_error_set(err, SL_ERR_KAFKA, "consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+    return (int)n;
+}
+
+int sl_consumer_commit(sl_consumer *c, const char *topic, int32_t partition, int64_t next_offset,
+                       sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = next_offset;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, l, 0);
+    if (!e && l->elems[0].err)
+        e = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA, "committing %s[%d]@%lld: %s", topic, partition,
+                            (long long)next_offset, rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+int sl_consumer_committed(sl_consumer *c, const char *topic, int32_t partition, int timeout_ms,
+                          int64_t *out, sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, timeout_ms);
+    if (!e)
+        e = l->elems[0].err;
+    *out = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA, "reading committed offset of %s[%d]: %s", topic,
+                            partition, rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+int sl_consumer_watermarks(sl_consumer *c, const char *topic, int32_t partition, int timeout_ms,
+                           int64_t *low, int64_t *high, sl_error *err)
+{
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(c->rk, topic, partition, low, high, timeout_ms);
+    if (e)
+        return sl_error_set(err, SL_ERR_KAFKA, "watermarks of %s[%d]: %s", topic, partition,
+                            rd_kafka_err2str(e));
+    return SL_OK;
+}
+
+rd_kafka_t *sl_consumer_handle(sl_consumer *c)
+{
+    return c->rk;
+}

@@ -1,0 +1,148 @@
+/* sl_producer — producer with delivery accounting (see sl_producer.h).
+ *
+ * The delivery-report callback runs on the thread that calls rd_kafka_poll /
+ * rd_kafka_flush, i.e. the owner thread, so the counters need no lock; they
+ * are atomics only so that metrics may read them from another thread. */
+#include "kafka/sl_producer.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sl_producer {
+    rd_kafka_t *rk;
+    atomic_uint_fast64_t delivered;
+    atomic_uint_fast64_t failed;
+    uint64_t failed_at_flush; /* value of failed at the previous flush */
+    char first_error[256];    /* first failure since the previous flush */
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    sl_producer *p = opaque;
+    (void)rk;
+    if (m->err) {
+        if (atomic_load(&p->failed) == p->failed_at_flush)
+            snprintf(p->first_error, sizeof(p->first_error), "%s [%d]: %s",
+                     rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
+        atomic_fetch_add(&p->failed, 1);
+    } else {
+        atomic_fetch_add(&p->delivered, 1);
+    }
+}
+
+sl_producer *sl_producer_create(const char *bootstrap, const sl_kafka_props *props,
+                                sl_error *err)
+{
+    char errstr[512];
+    sl_producer *p = calloc(1, sizeof(*p));
+    if (!p) {
+        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    rd_kafka_conf_t *conf = sl_kafka_conf_new(NULL, NULL, err);
+    if (!conf)
+        goto fail;
+    /* Defaults first, then the user's properties may override them. */
+    if (sl_kafka_conf_set(conf, "enable.idempotence", "true", err) ||
+        sl_kafka_conf_set(conf, "acks", "all", err) ||
+        sl_kafka_conf_set(conf, "linger.ms", "5", err) ||
+        sl_kafka_conf_set(conf, "allow.auto.create.topics", "false", err) ||
+        (bootstrap && sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err)))
+        goto fail_conf;
+    for (size_t i = 0; props && i < props->count; i++)
+        if (sl_kafka_conf_set(conf, props->keys[i], props->values[i], err))
+            goto fail_conf;
+    rd_kafka_conf_set_opaque(conf, p);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!p->rk) {
+        sl_error_set(err, SL_ERR_KAFKA, "creating producer: %s", errstr);
+        goto fail_conf;
+    }
+    return p;
+fail_conf:
+    rd_kafka_conf_destroy(conf);
+fail:
+    free(p);
+    return NULL;
+}
+
+void sl_producer_destroy(sl_producer *p)
+{
+    if (!p)
+        return;
+    if (p->rk) {
+        rd_kafka_flush(p->rk, 10000);
+        rd_kafka_destroy(p->rk);
+    }
+    free(p);
+}
+
+int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const void *key,
+                     size_t key_len, const void *value, size_t value_len, int64_t timestamp_ms,
+                     const sl_header *headers, size_t header_count, sl_error *err)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    if (header_count) {
+        hdrs = rd_kafka_headers_new(header_count);
+        for (size_t i = 0; i < header_count; i++)
+            rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
+                                headers[i].value ? (ssize_t)headers[i].len : -1);
+    }
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(topic),
+            RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+            RD_KAFKA_V_KEY(key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (!e)
+            return SL_OK; /* headers now belong to the message */
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            /* Back-pressure: serve delivery reports until there is room. */
+            rd_kafka_poll(p->rk, 10);
+            continue;
+        }
+        if (hdrs)
+            rd_kafka_headers_destroy(hdrs);
+        return sl_error_set(err, SL_ERR_KAFKA, "producing to %s: %s", topic, rd_kafka_err2str(e));
+    }
+}
+
+int sl_producer_flush(sl_producer *p, int timeout_ms, sl_error *err)
+{
+    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms);
+    uint64_t failed = atomic_load(&p->failed);
+    int rc = SL_OK;
+    if (failed != p->failed_at_flush)
+        rc = sl_error_set(err, SL_ERR_KAFKA, "%llu record(s) not delivered; first: %s",
+                          (unsigned long long)(failed - p->failed_at_flush), p->first_error);
+    else if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        rc = sl_error_set(err, SL_ERR_TIMEOUT, "%d record(s) still undelivered after %d ms",
+                          rd_kafka_outq_len(p->rk), timeout_ms);
+    if (rc != SL_ERR_TIMEOUT)
+        p->failed_at_flush = failed;
+    return rc;
+}
+
+void sl_producer_poll(sl_producer *p)
+{
+    rd_kafka_poll(p->rk, 0);
+}
+
+uint64_t sl_producer_delivered(const sl_producer *p)
+{
+    return atomic_load(&((sl_producer *)p)->delivered);
+}
+
+uint64_t sl_producer_failed(const sl_producer *p)
+{
+    return atomic_load(&((sl_producer *)p)->failed);
+}
+
+rd_kafka_t *sl_producer_handle(sl_producer *p)
+{
+    return p->rk;
+}
