@@ -7,6 +7,8 @@
 #   scripts/kafka.sh bootstrap   print the bootstrap address of the running one
 #   scripts/kafka.sh stop        stop exactly that broker and remove its data
 #   scripts/kafka.sh status      exit 0 when it runs
+#   scripts/kafka.sh restart     stop the broker process and start it again on
+#                                the same ports and data (for failure tests)
 #
 # State lives in $SLUICE_KAFKA_DIR (default /tmp/sluice-kafka-$UID): pid file,
 # bootstrap file, server.properties, data and log. The heap is bounded by
@@ -107,25 +109,52 @@ EOF
     java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool format \
         -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || {
         log "formatting KRaft storage failed:"; cat "$dir/format.log" >&2; return 1; }
-    nohup java "${java_opts[@]}" -cp "$cp" kafka.Kafka "$dir/server.properties" \
-        >"$dir/stdout.log" 2>&1 </dev/null &
-    echo $! >"$dir/pid"
+    launch
     local addr="127.0.0.1:$bport"
+    if wait_ready "$addr"; then
+        echo "$addr" >"$dir/bootstrap"
+        echo "$addr"
+        return 0
+    fi
+    stop
+    return 1
+}
+
+launch() {
+    local cp
+    cp=$(classpath)
+    nohup java -Xms128m "-Xmx$heap" -XX:+UseG1GC -Djava.awt.headless=true \
+        "-Dlog4j2.configurationFile=$dir/log4j2.properties" -cp "$cp" kafka.Kafka \
+        "$dir/server.properties" >>"$dir/stdout.log" 2>&1 </dev/null &
+    echo $! >"$dir/pid"
+}
+
+wait_ready() {
+    local addr=$1
     for _ in $(seq 1 120); do
         if ! running; then
             log "broker exited during start-up:"; tail -30 "$dir/stdout.log" "$dir/server.log" >&2 || true
             return 1
         fi
         if metadata_ok "$addr"; then
-            echo "$addr" >"$dir/bootstrap"
-            echo "$addr"
             return 0
         fi
         sleep 0.5
     done
     log "broker did not answer a metadata request within 60 s"
-    stop
     return 1
+}
+
+restart() {
+    running || { log "not running"; return 1; }
+    local pid addr
+    pid=$(cat "$dir/pid")
+    addr=$(cat "$dir/bootstrap")
+    kill "$pid"
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+    launch
+    wait_ready "$addr"
 }
 
 stop() {
@@ -146,5 +175,6 @@ case "${1:-}" in
     stop) stop ;;
     bootstrap) running && cat "$dir/bootstrap" || { log "not running"; exit 1; } ;;
     status) running ;;
-    *) echo "usage: $0 start|stop|bootstrap|status" >&2; exit 2 ;;
+    restart) restart ;;
+    *) echo "usage: $0 start|stop|bootstrap|status|restart" >&2; exit 2 ;;
 esac

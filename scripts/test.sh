@@ -85,7 +85,8 @@ if [ "$real_kafka" = 1 ]; then
         echo "Kafka at $real"
         for b in "${builds[@]}"; do
             step "integration tests on Apache Kafka: $(basename "$b")"
-            run_ctest "$b" integration SLUICE_TEST_BOOTSTRAP="$real" SLUICE_TEST_BROKER=kafka
+            run_ctest "$b" integration SLUICE_TEST_BOOTSTRAP="$real" SLUICE_TEST_BROKER=kafka \
+                SLUICE_KAFKA_DIR="$work/kafka"
         done
     else
         failures+=("Apache Kafka did not start")

@@ -89,7 +89,7 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
         hdrs = rd_kafka_headers_new(header_count);
         for (size_t i = 0; i < header_count; i++)
             rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
-                                headers[i].value ? (ssize_t)headers[i].len : -1);
+                                headers[i].value ? (ssize_t)headers[i].value_len : -1);
     }
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_producev(

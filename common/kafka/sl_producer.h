@@ -14,15 +14,10 @@
 
 #include "kafka/sl_kafka_conf.h"
 #include "util/sl_error.h"
+#include "util/sl_header.h"
 
 typedef struct sl_producer sl_producer;
 
-/* One record header; value may be NULL (a null header value). */
-typedef struct sl_header {
-    const char *name;
-    const void *value;
-    size_t len;
-} sl_header;
 
 /* Returns a new producer for bootstrap with the user's props (may be NULL);
  * acks=all and idempotence are on by default. NULL with err on failure.

@@ -174,6 +174,12 @@ int sl_topic_admin_partitions(sl_topic_admin *a, const char *topic, int timeout_
     return rc == 1 ? SL_OK : sl_error_set(err, SL_ERR_NOT_FOUND, "topic %s does not exist", topic);
 }
 
+int sl_topic_admin_wait_metadata_for(sl_topic_admin *a, const char *topic, int timeout_ms,
+                                     int *out, sl_error *err)
+{
+    return sl_topic_admin_wait_metadata(a->rk, topic, timeout_ms, out, err);
+}
+
 int sl_topic_admin_describe_config(sl_topic_admin *a, const char *topic, const char *key,
                                    char *buf, size_t size, int timeout_ms, sl_error *err)
 {

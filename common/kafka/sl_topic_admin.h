@@ -57,6 +57,11 @@ int sl_topic_admin_ensure_topic(sl_topic_admin *a, const char *topic, int partit
 int sl_topic_admin_partitions(sl_topic_admin *a, const char *topic, int timeout_ms, int *out,
                               sl_error *err);
 
+/* Waits up to timeout_ms until topic exists; its partition count to *out
+ * (may be NULL). SL_ERR_TIMEOUT when it did not appear. */
+int sl_topic_admin_wait_metadata_for(sl_topic_admin *a, const char *topic, int timeout_ms,
+                                     int *out, sl_error *err);
+
 /* Copies the value of topic config key (e.g. "cleanup.policy") into buf.
  * SL_ERR_NOT_FOUND when topic or key is unknown. */
 int sl_topic_admin_describe_config(sl_topic_admin *a, const char *topic, const char *key,

@@ -1,0 +1,59 @@
+/* Integration (real Kafka only): the broker restarts while sluice-worker
+ * runs; the worker retries, resumes when the broker is back, and loses
+ * nothing. Runs alone (RUN_SERIAL): it takes the shared broker down. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sl_test_pipeline.h"
+
+static void test_broker_restart_no_loss(void **state)
+{
+    (void)state;
+    /* Needs a broker this test may restart: the real one of scripts/kafka.sh. */
+    if (!sl_test_bootstrap() || strcmp(sl_test_broker_kind(), "kafka") != 0 ||
+        !getenv("SLUICE_KAFKA_DIR"))
+        skip();
+    pipeline_run run;
+    write_spec(&run, "brokerrestart", "");
+    const int total = 8000;
+    produce_range(run.input, 0, total / 2);
+    pid_t pid = start_worker(&run, NULL, NULL);
+    sl_test_records rs = {0};
+    sl_test_read_topic(sl_test_bootstrap(), run.output, 200, 0, 30000, &rs);
+    assert_true(rs.count >= 200);
+    sl_test_records_free(&rs);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "bash %s/scripts/kafka.sh restart >/dev/null", SLUICE_SOURCE_DIR);
+    assert_int_equal(system(cmd), 0);
+    produce_range(run.input, total / 2, total);
+
+    static int seen[8000];
+    size_t want = (size_t)expected_between(0, total), missing = want;
+    for (int attempt = 0; attempt < 20 && missing > 0; attempt++) {
+        sl_test_records_free(&rs);
+        sl_test_read_topic(sl_test_bootstrap(), run.output, want, 1500, 30000, &rs);
+        memset(seen, 0, sizeof(seen));
+        tally(&rs, seen, total);
+        missing = 0;
+        for (int i = 0; i < total; i++)
+            missing += (i % 60) >= 28 && seen[i] == 0;
+    }
+    assert_int_equal(sl_test_stop(pid, SIGTERM, 30000), 0);
+    assert_int_equal(missing, 0);
+    sl_test_records_free(&rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broker_restart_no_loss),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

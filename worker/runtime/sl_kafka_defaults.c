@@ -1,0 +1,57 @@
+/* sl_kafka_defaults — see sl_kafka_defaults.h. The reasoning behind each
+ * value is in docs/worker.md; in short: librdkafka 2.0.2 stops fetching a
+ * partition whose queue holds queued.min.messages and looks again only ~1 s
+ * later, so the message threshold is set above a second of input while the
+ * byte cap bounds memory; from 2.2 on fetch.queue.backoff.ms shortens that
+ * pause instead. */
+#include "runtime/sl_kafka_defaults.h"
+
+#include <librdkafka/rdkafka.h>
+
+static int add_all(sl_kafka_props *props, const char *const (*kv)[2], const sl_worker_config *cfg,
+                   sl_error *err)
+{
+    for (; (*kv)[0]; kv++)
+        if (sl_kafka_props_add(props, (*kv)[0], (*kv)[1], err) != SL_OK)
+            return SL_ERR_NOMEM;
+    for (size_t i = 0; i < cfg->props.count; i++)
+        if (sl_kafka_props_add(props, cfg->props.keys[i], cfg->props.values[i], err) != SL_OK)
+            return SL_ERR_NOMEM;
+    return SL_OK;
+}
+
+int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err)
+{
+    static const char *const base[][2] = {
+        {"queued.min.messages", "200000"},
+        {"queued.max.messages.kbytes", "8192"},
+        {"fetch.wait.max.ms", "100"},
+        {"client.id", "sluice-worker"},
+        {NULL, NULL},
+    };
+    static const char *const v22[][2] = {
+        {"fetch.queue.backoff.ms", "10"},
+        {NULL, NULL},
+    };
+    if (rd_kafka_version() >= 0x020200ff) {
+        sl_kafka_props empty = {0};
+        sl_worker_config none = {.props = empty};
+        if (add_all(props, v22, &none, err) != SL_OK)
+            return SL_ERR_NOMEM;
+    }
+    return add_all(props, base, cfg, err);
+}
+
+int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err)
+{
+    static const char *const base[][2] = {
+        {"linger.ms", "5"},
+        {"batch.num.messages", "10000"},
+        {"queue.buffering.max.kbytes", "16384"},
+        {"message.timeout.ms", "0"}, /* never give up on a broker that is away */
+        {"partitioner", "murmur2_random"},
+        {"client.id", "sluice-worker"},
+        {NULL, NULL},
+    };
+    return add_all(props, base, cfg, err);
+}

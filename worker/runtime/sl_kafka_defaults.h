@@ -1,0 +1,16 @@
+/* sl_kafka_defaults — the worker's librdkafka settings: Sluice's defaults for
+ * prefetch, batching and delivery (docs/worker.md, "Prefetch and memory"),
+ * followed by the user's -X properties, which win. */
+#ifndef SL_KAFKA_DEFAULTS_H
+#define SL_KAFKA_DEFAULTS_H
+
+#include "kafka/sl_kafka_conf.h"
+#include "runtime/sl_worker_config.h"
+
+/* Appends the consumer defaults, then cfg->props, to props (caller clears). */
+int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err);
+
+/* Appends the producer defaults, then cfg->props, to props (caller clears). */
+int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err);
+
+#endif

@@ -1,0 +1,182 @@
+/* sl_standalone — standalone worker: read the spec, make sure the topics
+ * exist, spread the input partitions over runner threads, serve metrics,
+ * and stop cleanly on a signal (see sl_standalone.h). */
+#include "runtime/sl_standalone.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka/sl_topic_admin.h"
+#include "runtime/sl_task_runner.h"
+#include "runtime/sl_worker_metrics.h"
+#include "spec/sl_spec.h"
+#include "util/sl_log.h"
+#include "util/sl_signal.h"
+
+#define ADMIN_TIMEOUT_MS 30000
+
+static char *read_file(const char *path, size_t *len, sl_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sl_error_set(err, SL_ERR_IO, "cannot open %s", path);
+        return NULL;
+    }
+    sl_buf b = SL_BUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (sl_buf_append(&b, chunk, n) != SL_OK)
+            break;
+    fclose(f);
+    *len = b.len;
+    if (!b.data)
+        sl_buf_append(&b, "", 0);
+    return b.data;
+}
+
+/* Creates the output and dead-letter topics that do not exist yet. */
+static int ensure_outputs(sl_topic_admin *admin, const sl_plan *plan, int partitions,
+                          sl_error *err)
+{
+    for (size_t i = 0; i < plan->nsteps; i++) {
+        const sl_step *s = &plan->steps[i];
+        if (s->op != SL_STEP_TO_TOPIC)
+            continue;
+        int rc = sl_topic_admin_ensure_topic(admin, s->topic, partitions, NULL, 0,
+                                             ADMIN_TIMEOUT_MS, NULL, err);
+        if (rc != SL_OK)
+            return rc;
+    }
+    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
+        return sl_topic_admin_ensure_topic(admin, plan->dead_letter_topic, partitions, NULL, 0,
+                                           ADMIN_TIMEOUT_MS, NULL, err);
+    return SL_OK;
+}
+
+int sl_standalone_run(const sl_worker_config *cfg)
+{
+    sl_error err;
+    char buf[1024];
+    size_t len = 0;
+    int status = 1, partitions = 0, nrunners = 0;
+    sl_plan *plan = NULL;
+    sl_topic_admin *admin = NULL;
+    sl_task_runner **runners = NULL;
+    sl_worker_metrics *metrics = NULL;
+    sl_metrics *registry = NULL;
+
+    sl_error_clear(&err);
+    char *text = read_file(cfg->spec_file, &len, &err);
+    if (!text) {
+        sl_log_error("worker", "%s", err.msg);
+        return 2;
+    }
+    plan = sl_plan_parse(text, len, &err);
+    free(text);
+    if (!plan) {
+        sl_log_error("worker", "invalid pipeline spec %s: %s", cfg->spec_file,
+                     sl_error_format(&err, buf, sizeof(buf)));
+        return 2;
+    }
+    if (plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE) {
+        sl_log_error("worker", "pipeline %s asks for exactly-once, which this worker does not "
+                               "provide yet; use \"guarantee\": \"at-least-once\"",
+                     plan->name);
+        status = 2;
+        goto out;
+    }
+    admin = sl_topic_admin_create(cfg->bootstrap, &cfg->props, ADMIN_TIMEOUT_MS, &err);
+    if (!admin) {
+        sl_log_error("worker", "cannot reach Kafka at %s: %s", cfg->bootstrap, err.msg);
+        goto out;
+    }
+    if (sl_topic_admin_partitions(admin, plan->input.topic, ADMIN_TIMEOUT_MS, &partitions, &err)) {
+        sl_log_error("worker", "input topic %s: %s", plan->input.topic, err.msg);
+        status = err.code == SL_ERR_NOT_FOUND ? 2 : 1;
+        goto out;
+    }
+    if (ensure_outputs(admin, plan, cfg->output_partitions ? cfg->output_partitions : partitions,
+                       &err) != SL_OK) {
+        sl_log_error("worker", "creating output topics: %s", err.msg);
+        goto out;
+    }
+    sl_topic_admin_destroy(admin);
+    admin = NULL;
+
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cfg->threads > 0 ? cfg->threads : (cores > 0 ? (int)cores : 1);
+    if (threads > partitions)
+        threads = partitions;
+    runners = calloc((size_t)threads, sizeof(*runners));
+    int32_t *mine = calloc((size_t)partitions, sizeof(*mine));
+    if (!runners || !mine) {
+        free(mine);
+        goto out;
+    }
+    if (cfg->metrics_port > 0 && !(registry = sl_metrics_create(&err))) {
+        free(mine);
+        goto out;
+    }
+    for (int t = 0; t < threads; t++) {
+        int n = 0;
+        for (int p = t; p < partitions; p += threads)
+            mine[n++] = p;
+        runners[t] = sl_task_runner_create(plan, cfg, mine, n, t, registry, &err);
+        if (!runners[t]) {
+            sl_log_error("worker", "starting tasks: %s", err.msg);
+            free(mine);
+            goto out;
+        }
+        nrunners++;
+    }
+    free(mine);
+    if (cfg->metrics_port > 0) {
+        metrics = sl_worker_metrics_start(cfg->metrics_address, cfg->metrics_port, registry,
+                                          runners, nrunners, &err);
+        if (!metrics) {
+            sl_log_error("worker", "metrics server: %s", err.msg);
+            goto out;
+        }
+    }
+    for (int t = 0; t < nrunners; t++) {
+        if (sl_task_runner_start(runners[t], &err) != SL_OK) {
+            sl_log_error("worker", "%s", err.msg);
+            goto out;
+        }
+    }
+    sl_log_info("worker", "pipeline %s: %d task(s) of %s on %d thread(s), at-least-once",
+                plan->name, partitions, plan->input.topic, nrunners);
+
+    /* Wait for a signal, or for a runner that had to stop by itself. */
+    for (;;) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (sl_signal_stop_requested())
+            break;
+        int ended = 0;
+        for (int t = 0; t < nrunners; t++)
+            ended |= sl_task_runner_finished(runners[t]);
+        if (ended)
+            break;
+    }
+    sl_log_info("worker", "stopping: finishing batches and checkpointing");
+    for (int t = 0; t < nrunners; t++)
+        sl_task_runner_request_stop(runners[t]);
+    status = 0;
+    for (int t = 0; t < nrunners; t++)
+        if (sl_task_runner_join(runners[t]) != 0)
+            status = 1;
+out:
+    sl_worker_metrics_stop(metrics);
+    for (int t = 0; t < nrunners; t++)
+        sl_task_runner_destroy(runners[t]);
+    free(runners);
+    sl_metrics_destroy(registry);
+    sl_topic_admin_destroy(admin);
+    sl_plan_free(plan);
+    return status;
+}

@@ -1,0 +1,586 @@
+/* sl_task_runner — a worker thread: consume, execute, produce, checkpoint
+ * (see sl_task_runner.h and docs/worker.md).
+ *
+ * Checkpoint order (at-least-once): the producer is flushed first and every
+ * delivery report must be in and successful; only then are the tasks' next
+ * offsets committed. A committed offset therefore never passes an output that
+ * is not in Kafka. If a flush times out (broker away), nothing is committed
+ * and the next checkpoint tries again; if a delivery failed for good, the
+ * runner stops its tasks without committing and reports failure, so that the
+ * restarted process reprocesses from the last commit. */
+#include "runtime/sl_task_runner.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/sl_exec_reject.h"
+#include "kafka/sl_consumer.h"
+#include "kafka/sl_producer.h"
+#include "runtime/sl_kafka_defaults.h"
+#include "util/sl_log.h"
+
+struct sl_task_runner {
+    const sl_plan *plan;
+    const sl_worker_config *cfg;
+    int index;
+    char label[48];
+    sl_task *tasks;
+    int ntasks;
+    sl_task **by_partition; /* index: partition number */
+    int32_t max_partition;
+    sl_consumer *consumer;
+    sl_producer *producer;
+    pthread_t thread;
+    int started, joined;
+    atomic_int stop;
+    int rc;
+    sl_header *hscratch; /* headers of the message being processed */
+    size_t hcap;
+    rd_kafka_message_t **batch;
+    /* health, written by the runner thread, read by the metrics thread */
+    pthread_mutex_t health_lock;
+    char unhealthy[256];
+    atomic_uint_fast64_t checkpoints, checkpoint_failures, batches;
+    _Atomic double last_checkpoint_seconds;
+    int64_t last_checkpoint_ms;
+    int64_t since_checkpoint;
+    int delivery_failed;
+    atomic_int finished;
+    sl_metrics *metrics; /* borrowed; NULL: no metrics */
+    sl_histogram *m_batch, *m_checkpoint;
+    sl_counter *m_checkpoint_failures;
+};
+
+/* Creates the runner's and its tasks' Prometheus series. */
+static int metrics_create(sl_task_runner *r, sl_error *err)
+{
+    char thread[16];
+    snprintf(thread, sizeof(thread), "%d", r->index);
+    sl_label tl[] = {{"pipeline", r->plan->name}, {"thread", thread}};
+    r->m_batch = sl_metrics_histogram_create(
+        r->metrics, "sluice_batch_processing_seconds", "Time to process one consumed batch",
+        sl_metrics_buckets_batch_seconds, sl_metrics_buckets_batch_seconds_count, tl, 2, err);
+    r->m_checkpoint = sl_metrics_histogram_create(
+        r->metrics, "sluice_checkpoint_seconds", "Time of a checkpoint (flush and commit)",
+        sl_metrics_buckets_checkpoint_seconds, sl_metrics_buckets_checkpoint_seconds_count, tl, 2,
+        err);
+    r->m_checkpoint_failures = sl_metrics_counter_create(
+        r->metrics, "sluice_checkpoint_failures_total",
+        "Checkpoints that committed nothing (undelivered outputs or a failed commit)", tl, 2, err);
+    if (!r->m_batch || !r->m_checkpoint || !r->m_checkpoint_failures)
+        return SL_ERR_INVALID;
+    return SL_OK;
+}
+
+static int metrics_task_create(sl_task_runner *r, sl_task *t, sl_error *err)
+{
+    char part[16];
+    snprintf(part, sizeof(part), "%d", t->partition);
+    sl_label l[] = {{"pipeline", r->plan->name}, {"partition", part}};
+    t->m_in = sl_metrics_counter_create(r->metrics, "sluice_task_messages_in_total",
+                                        "Input messages processed", l, 2, err);
+    t->m_out = sl_metrics_counter_create(r->metrics, "sluice_task_messages_out_total",
+                                         "Records produced by to_topic steps", l, 2, err);
+    t->m_errors = sl_metrics_counter_create(r->metrics, "sluice_task_processing_errors_total",
+                                            "Processing errors (any on_error)", l, 2, err);
+    t->m_dead = sl_metrics_counter_create(r->metrics, "sluice_task_dead_lettered_total",
+                                          "Records sent to the dead-letter topic", l, 2, err);
+    t->m_tombstones = sl_metrics_counter_create(r->metrics, "sluice_task_tombstones_total",
+                                                "Null-value input messages skipped", l, 2, err);
+    t->m_lag = sl_metrics_gauge_create(r->metrics, "sluice_task_consumer_lag",
+                                       "High watermark minus the next offset to process", l, 2,
+                                       err);
+    t->m_failed = sl_metrics_gauge_create(r->metrics, "sluice_task_failed",
+                                          "1 when the task stopped on an error", l, 2, err);
+    if (!t->m_in || !t->m_out || !t->m_errors || !t->m_dead || !t->m_tombstones || !t->m_lag ||
+        !t->m_failed)
+        return SL_ERR_INVALID;
+    return SL_OK;
+}
+
+/* Adds what the executors counted since the last call to the series. */
+static void metrics_publish(sl_task_runner *r)
+{
+    if (!r->metrics)
+        return;
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        const sl_exec_counters *c = sl_exec_counters_get(t->exec);
+        uint64_t tomb = atomic_load(&t->tombstones);
+        sl_counter_add(t->m_in, c->in - t->published.in);
+        sl_counter_add(t->m_out, c->out - t->published.out);
+        sl_counter_add(t->m_errors, c->errors - t->published.errors);
+        sl_counter_add(t->m_dead, c->dead_lettered - t->published.dead_lettered);
+        sl_counter_add(t->m_tombstones, tomb - t->published_tombstones);
+        t->published = *c;
+        t->published_tombstones = tomb;
+        sl_gauge_set(t->m_lag, (double)atomic_load(&t->lag));
+        sl_gauge_set(t->m_failed, atomic_load(&t->state) == SL_TASK_FAILED ? 1.0 : 0.0);
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *sl_task_state_name(int state)
+{
+    switch (state) {
+    case SL_TASK_STARTING:
+        return "starting";
+    case SL_TASK_RUNNING:
+        return "running";
+    case SL_TASK_FAILED:
+        return "failed";
+    case SL_TASK_STOPPED:
+        return "stopped";
+    }
+    return "unknown";
+}
+
+static void set_health(sl_task_runner *r, const char *reason)
+{
+    pthread_mutex_lock(&r->health_lock);
+    if (reason && strcmp(r->unhealthy, reason) != 0)
+        sl_log_warn(r->label, "unhealthy: %s", reason);
+    else if (!reason && r->unhealthy[0])
+        sl_log_info(r->label, "healthy again");
+    snprintf(r->unhealthy, sizeof(r->unhealthy), "%s", reason ? reason : "");
+    pthread_mutex_unlock(&r->health_lock);
+}
+
+int sl_task_runner_healthy(sl_task_runner *r, char *buf, size_t size)
+{
+    int ok;
+    pthread_mutex_lock(&r->health_lock);
+    ok = r->unhealthy[0] == '\0';
+    if (!ok && buf)
+        snprintf(buf, size, "%s", r->unhealthy);
+    pthread_mutex_unlock(&r->health_lock);
+    return ok;
+}
+
+/* The executor's emit callback: every output and dead letter goes to Kafka.
+ * The producer copies key, value and headers. */
+static int runner_emit(void *opaque, const sl_record *rec, sl_error *err)
+{
+    sl_task_runner *r = opaque;
+    return sl_producer_send(r->producer, rec->topic, -1, rec->key, rec->key_len, rec->value,
+                            rec->value_len, rec->timestamp, rec->headers, rec->nheaders, err);
+}
+
+static void task_fail(sl_task_runner *r, sl_task *t, const sl_error *e)
+{
+    char *buf = t->last_error;
+    sl_error_format(e, buf, sizeof(t->last_error));
+    atomic_store(&t->state, SL_TASK_FAILED);
+    sl_log_error(t->label, "task failed and stops: %s", buf);
+    char reason[200];
+    snprintf(reason, sizeof(reason), "task %.150s failed", t->label);
+    set_health(r, reason);
+}
+
+/* Collects m's headers into the runner's scratch array. */
+static size_t message_headers(sl_task_runner *r, const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *hdrs = NULL;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs)
+        return 0;
+    size_t n = rd_kafka_header_cnt(hdrs);
+    if (n > r->hcap) {
+        sl_header *h = realloc(r->hscratch, n * sizeof(*h));
+        if (!h)
+            return 0;
+        r->hscratch = h;
+        r->hcap = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        const void *val;
+        size_t len;
+        rd_kafka_header_get_all(hdrs, i, &name, &val, &len);
+        r->hscratch[i] = (sl_header){name, val, len};
+    }
+    return n;
+}
+
+/* Runs one consumed message through its task. */
+static void handle_message(sl_task_runner *r, rd_kafka_message_t *m)
+{
+    if (m->err) {
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            char reason[256];
+            snprintf(reason, sizeof(reason), "consumer: %s", rd_kafka_message_errstr(m));
+            set_health(r, reason);
+        }
+        return;
+    }
+    if (m->partition < 0 || m->partition > r->max_partition)
+        return;
+    sl_task *t = r->by_partition[m->partition];
+    if (!t || atomic_load(&t->state) == SL_TASK_FAILED)
+        return;
+    if (!m->payload) {
+        /* Tombstone: a delete marker of a compacted topic, not a row. */
+        atomic_fetch_add(&t->tombstones, 1);
+    } else {
+        rd_kafka_timestamp_type_t tstype;
+        sl_message msg = {
+            .key = m->key,
+            .key_len = m->key_len,
+            .value = m->payload,
+            .value_len = m->len,
+            .timestamp = rd_kafka_message_timestamp(m, &tstype),
+            .topic = r->plan->input.topic,
+            .partition = m->partition,
+            .offset = m->offset,
+        };
+        msg.nheaders = message_headers(r, m);
+        msg.headers = msg.nheaders ? r->hscratch : NULL;
+        sl_error err;
+        int rc;
+        sl_error_clear(&err);
+        if (m->len > (size_t)r->cfg->max_message_bytes) {
+            sl_error reason;
+            sl_error_clear(&reason);
+            sl_error_set(&reason, SL_ERR_INVALID,
+                         "message of %zu bytes exceeds the limit of %d bytes (--max-message-bytes)",
+                         m->len, r->cfg->max_message_bytes);
+            msg.value = NULL; /* the dead letter carries key and headers, not the value */
+            msg.value_len = 0;
+            rc = sl_exec_reject(t->exec, &msg, &reason, &err);
+        } else {
+            rc = sl_exec_process(t->exec, &msg, &err);
+        }
+        if (rc != SL_OK) {
+            /* on_error=fail, or the producer refused the record: the task stops
+             * here and its offset stays before this message. */
+            task_fail(r, t, &err);
+            return;
+        }
+    }
+    t->next_offset = m->offset + 1;
+    t->dirty = 1;
+    r->since_checkpoint++;
+}
+
+/* Flushes, then commits every dirty task's next offset in one request.
+ * Returns 0 when committed (or nothing to commit). */
+static int checkpoint(sl_task_runner *r, int timeout_ms)
+{
+    sl_error err;
+    double t0 = now_s();
+    int64_t deadline = now_ms() + timeout_ms;
+    int rc;
+
+    r->last_checkpoint_ms = now_ms();
+    r->since_checkpoint = 0;
+    /* Wait for every delivery report; a broker that is away only delays this. */
+    for (;;) {
+        int left = (int)(deadline - now_ms());
+        rc = sl_producer_flush(r->producer, left < 1000 ? (left > 0 ? left : 1) : 1000, &err);
+        if (rc != SL_ERR_TIMEOUT || now_ms() >= deadline)
+            break;
+        set_health(r, "outputs are not being delivered: waiting for the broker");
+    }
+    if (rc != SL_OK && r->m_checkpoint_failures)
+        sl_counter_inc(r->m_checkpoint_failures);
+    if (rc == SL_ERR_TIMEOUT) {
+        atomic_fetch_add(&r->checkpoint_failures, 1);
+        set_health(r, "checkpoint: outputs still undelivered, nothing committed");
+        return rc;
+    }
+    if (rc != SL_OK) {
+        /* A delivery failed for good: never commit past it. */
+        atomic_fetch_add(&r->checkpoint_failures, 1);
+        r->delivery_failed = 1;
+        sl_log_error(r->label, "output delivery failed, offsets not committed: %s", err.msg);
+        for (int i = 0; i < r->ntasks; i++)
+            if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
+                task_fail(r, &r->tasks[i], &err);
+        return rc;
+    }
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(r->ntasks);
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        if (t->dirty && t->next_offset >= 0)
+            rd_kafka_topic_partition_list_add(offsets, r->plan->input.topic, t->partition)->offset =
+                t->next_offset;
+    }
+    rc = SL_OK;
+    if (offsets->cnt > 0) {
+        rd_kafka_resp_err_t e =
+            rd_kafka_commit(sl_consumer_handle(r->consumer), offsets, 0 /* sync */);
+        for (int i = 0; !e && i < offsets->cnt; i++)
+            e = offsets->elems[i].err;
+        if (e) {
+            /* Not fatal: the outputs are safe; the next checkpoint commits. */
+            atomic_fetch_add(&r->checkpoint_failures, 1);
+            if (r->m_checkpoint_failures)
+                sl_counter_inc(r->m_checkpoint_failures);
+            char reason[256];
+            snprintf(reason, sizeof(reason), "offset commit failed: %s", rd_kafka_err2str(e));
+            set_health(r, reason);
+            rc = SL_ERR_KAFKA;
+        } else {
+            for (int i = 0; i < offsets->cnt; i++) {
+                sl_task *t = r->by_partition[offsets->elems[i].partition];
+                t->committed = offsets->elems[i].offset;
+                t->dirty = 0;
+            }
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (rc == SL_OK) {
+        atomic_fetch_add(&r->checkpoints, 1);
+        atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
+        if (r->m_checkpoint)
+            sl_histogram_observe(r->m_checkpoint, now_s() - t0);
+        if (!r->delivery_failed) {
+            int any_failed = 0;
+            for (int i = 0; i < r->ntasks; i++)
+                any_failed |= atomic_load(&r->tasks[i].state) == SL_TASK_FAILED;
+            if (!any_failed)
+                set_health(r, NULL);
+        }
+    }
+    return rc;
+}
+
+static void update_lag(sl_task_runner *r)
+{
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(sl_consumer_handle(r->consumer), r->plan->input.topic,
+                                           t->partition, &lo, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            hi >= 0) {
+            int64_t pos = t->next_offset >= 0 ? t->next_offset : lo;
+            atomic_store(&t->lag, hi > pos ? hi - pos : 0);
+        }
+    }
+}
+
+static void *runner_main(void *arg)
+{
+    sl_task_runner *r = arg;
+    const sl_worker_config *cfg = r->cfg;
+    sl_error err;
+
+    for (int i = 0; i < r->ntasks; i++)
+        atomic_store(&r->tasks[i].state, SL_TASK_RUNNING);
+    r->last_checkpoint_ms = now_ms();
+    while (!atomic_load(&r->stop) && !r->delivery_failed) {
+        int n = sl_consumer_poll_batch(r->consumer, 100, r->batch, cfg->batch_size, &err);
+        if (n < 0) {
+            set_health(r, err.msg);
+            continue;
+        }
+        double t0 = n > 0 ? now_s() : 0;
+        for (int i = 0; i < n; i++)
+            handle_message(r, r->batch[i]);
+        for (int i = 0; i < n; i++)
+            rd_kafka_message_destroy(r->batch[i]);
+        if (n > 0) {
+            for (int i = 0; i < r->ntasks; i++)
+                sl_exec_batch_reset(r->tasks[i].exec);
+            atomic_fetch_add(&r->batches, 1);
+            if (r->m_batch)
+                sl_histogram_observe(r->m_batch, now_s() - t0);
+            metrics_publish(r);
+        }
+        sl_producer_poll(r->producer);
+        if (now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
+            r->since_checkpoint >= cfg->commit_every) {
+            checkpoint(r, cfg->commit_interval_ms * 10 > 30000 ? cfg->commit_interval_ms * 10
+                                                                : 30000);
+            update_lag(r);
+            metrics_publish(r);
+        }
+    }
+    /* Stop: the batch in hand is done; a last checkpoint makes a restart
+     * continue exactly here (no duplicates). */
+    r->rc = r->delivery_failed ? 1 : (checkpoint(r, cfg->shutdown_timeout_ms) == SL_OK ? 0 : 1);
+    for (int i = 0; i < r->ntasks; i++)
+        if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
+            atomic_store(&r->tasks[i].state, SL_TASK_STOPPED);
+    metrics_publish(r);
+    sl_log_info(r->label, "stopped (%s)", r->rc == 0 ? "checkpoint done" : "checkpoint FAILED");
+    atomic_store(&r->finished, 1);
+    return NULL;
+}
+
+/* Reads the committed offset of partition, retrying while the group
+ * coordinator is not ready (a broker that just started answers "not
+ * coordinator" / "load in progress" for a while). */
+static int committed_offset(sl_task_runner *r, int32_t partition, int64_t *out, sl_error *err)
+{
+    int64_t deadline = now_ms() + 60000;
+    for (;;) {
+        int rc = sl_consumer_committed(r->consumer, r->plan->input.topic, partition, 10000, out,
+                                       err);
+        if (rc == SL_OK || now_ms() >= deadline || atomic_load(&r->stop))
+            return rc;
+        sl_log_warn(r->label, "reading the committed offset of partition %d: %s; retrying",
+                    partition, err->msg);
+        struct timespec ts = {0, 500 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+sl_task_runner *sl_task_runner_create(const sl_plan *plan, const sl_worker_config *cfg,
+                                      const int32_t *partitions, int count, int index,
+                                      sl_metrics *metrics, sl_error *err)
+{
+    sl_task_runner *r = calloc(1, sizeof(*r));
+    sl_kafka_props props = {0};
+    char group[300];
+    if (!r) {
+        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&r->health_lock, NULL);
+    r->plan = plan;
+    r->cfg = cfg;
+    r->index = index;
+    r->metrics = metrics;
+    snprintf(r->label, sizeof(r->label), "%s/thread-%d", plan->name, index);
+    r->tasks = calloc((size_t)(count > 0 ? count : 1), sizeof(*r->tasks));
+    r->batch = calloc((size_t)cfg->batch_size, sizeof(*r->batch));
+    if (!r->tasks || !r->batch)
+        goto nomem;
+    r->max_partition = -1;
+    for (int i = 0; i < count; i++)
+        if (partitions[i] > r->max_partition)
+            r->max_partition = partitions[i];
+    r->by_partition = calloc((size_t)r->max_partition + 2, sizeof(*r->by_partition));
+    if (!r->by_partition)
+        goto nomem;
+
+    snprintf(group, sizeof(group), "sluice.%s", plan->name);
+    if (sl_kafka_defaults_consumer(&props, cfg, err) != SL_OK)
+        goto fail;
+    r->consumer = sl_consumer_create(cfg->bootstrap, group, &props, err);
+    sl_kafka_props_clear(&props);
+    if (!r->consumer || sl_kafka_defaults_producer(&props, cfg, err) != SL_OK)
+        goto fail;
+    r->producer = sl_producer_create(cfg->bootstrap, &props, err);
+    sl_kafka_props_clear(&props);
+    if (!r->producer)
+        goto fail;
+    if (r->metrics && metrics_create(r, err) != SL_OK)
+        goto fail;
+
+    for (int i = 0; i < count; i++) {
+        sl_task *t = &r->tasks[i];
+        t->plan = plan;
+        t->partition = partitions[i];
+        t->next_offset = -1;
+        t->committed = -1;
+        atomic_store(&t->lag, -1);
+        snprintf(t->label, sizeof(t->label), "%s/%d", plan->name, partitions[i]);
+        t->exec = sl_exec_create(plan, t->label, runner_emit, r, err);
+        if (!t->exec)
+            goto fail;
+        r->ntasks++;
+        r->by_partition[partitions[i]] = t;
+        if (r->metrics && metrics_task_create(r, t, err) != SL_OK)
+            goto fail;
+        int64_t start = RD_KAFKA_OFFSET_INVALID;
+        if (committed_offset(r, partitions[i], &start, err) != SL_OK)
+            goto fail;
+        t->committed = start >= 0 ? start : -1;
+        /* Resume at the committed offset; none: the partition's beginning. */
+        if (sl_consumer_assign(r->consumer, plan->input.topic, partitions[i],
+                               start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING, err) != SL_OK)
+            goto fail;
+        sl_log_info(t->label, "starting at %s%lld", start >= 0 ? "committed offset " : "",
+                    start >= 0 ? (long long)start : 0LL);
+    }
+    return r;
+nomem:
+    sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+fail:
+    sl_kafka_props_clear(&props);
+    sl_task_runner_destroy(r);
+    return NULL;
+}
+
+int sl_task_runner_start(sl_task_runner *r, sl_error *err)
+{
+    if (pthread_create(&r->thread, NULL, runner_main, r) != 0)
+        return sl_error_set(err, SL_ERR_IO, "cannot start thread %s", r->label);
+    r->started = 1;
+    return SL_OK;
+}
+
+void sl_task_runner_request_stop(sl_task_runner *r)
+{
+    atomic_store(&r->stop, 1);
+}
+
+int sl_task_runner_join(sl_task_runner *r)
+{
+    if (r->started && !r->joined) {
+        pthread_join(r->thread, NULL);
+        r->joined = 1;
+    }
+    return r->rc;
+}
+
+void sl_task_runner_destroy(sl_task_runner *r)
+{
+    if (!r)
+        return;
+    if (r->started && !r->joined) {
+        sl_task_runner_request_stop(r);
+        sl_task_runner_join(r);
+    }
+    for (int i = 0; i < r->ntasks; i++)
+        sl_exec_destroy(r->tasks[i].exec);
+    sl_consumer_destroy(r->consumer);
+    sl_producer_destroy(r->producer);
+    free(r->tasks);
+    free(r->by_partition);
+    free(r->batch);
+    free(r->hscratch);
+    pthread_mutex_destroy(&r->health_lock);
+    free(r);
+}
+
+int sl_task_runner_finished(sl_task_runner *r)
+{
+    return atomic_load(&r->finished);
+}
+
+int sl_task_runner_task_count(const sl_task_runner *r)
+{
+    return r->ntasks;
+}
+
+const sl_task *sl_task_runner_task(const sl_task_runner *r, int i)
+{
+    return i >= 0 && i < r->ntasks ? &r->tasks[i] : NULL;
+}
+
+void sl_task_runner_stats(sl_task_runner *r, sl_runner_stats *out)
+{
+    out->checkpoints = atomic_load(&r->checkpoints);
+    out->checkpoint_failures = atomic_load(&r->checkpoint_failures);
+    out->batches = atomic_load(&r->batches);
+    out->last_checkpoint_seconds = atomic_load(&r->last_checkpoint_seconds);
+}
