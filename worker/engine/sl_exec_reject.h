@@ -1,7 +1,7 @@
 /* sl_exec_reject — lets a caller refuse a message before its steps run (the
  * worker does, for values over --max-message-bytes): the message goes
  * through the plan's on_error exactly like a processing error at the input
- * (sluice.step = -1). */
+ * (sluice.step = "input"). */
 #ifndef SL_EXEC_REJECT_H
 #define SL_EXEC_REJECT_H
 

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# bench-kafka.sh — the Kafka throughput benchmark: (a) the raw librdkafka
+# pass-through baseline (bench-kafka_passthrough) and, once the worker data
+# plane exists, (b) the same copy done by a Sluice worker, and the ratio b/a.
+#
+#   scripts/bench-kafka.sh [--bootstrap B | --embedded] [--count N]
+#                          [--partitions 4] [--runs 3] [--build DIR]
+#
+# Broker: --bootstrap B; or --embedded to start build/bin/sluice-devkafka for
+# the run (killed at exit); or nothing, which starts (or reuses) the real
+# single-node Kafka of scripts/kafka.sh (never stopped here: others use it).
+# Count: default 1,000,000 on real Kafka and 150,000 on the embedded broker,
+# which keeps only ~5 MiB per partition (more would be dropped before the
+# pass-through reads it).
+#
+# Steps: fill a fresh input topic with N sensor messages (bench-kafka_load),
+# copy it --runs times to fresh output topics, print each run and the median
+# messages/s. Timing never fails the script; a failed run does.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${SLUICE_BUILD:-$top/build}
+bootstrap=""
+embedded=0
+count=""
+partitions=4
+runs=3
+devkafka_pid=""
+tmp=$(mktemp -d)
+
+log() { echo "bench-kafka: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+usage() {
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+cleanup() {
+    if [ -n "$devkafka_pid" ]; then
+        kill "$devkafka_pid" 2>/dev/null || true
+        wait "$devkafka_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --bootstrap) bootstrap=${2:?--bootstrap needs a value}; shift 2 ;;
+        --embedded) embedded=1; shift ;;
+        --count) count=${2:?--count needs a value}; shift 2 ;;
+        --partitions) partitions=${2:?--partitions needs a value}; shift 2 ;;
+        --runs) runs=${2:?--runs needs a value}; shift 2 ;;
+        --build) build=${2:?--build needs a value}; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; exit 2 ;;
+    esac
+done
+bin="$build/bin"
+for b in bench-kafka_load bench-kafka_passthrough; do
+    [ -x "$bin/$b" ] || die "$bin/$b not built (ninja -C $build, or pass --build DIR)"
+done
+
+# ---- broker -----------------------------------------------------------------
+
+if [ "$embedded" = 1 ]; then
+    [ -z "$bootstrap" ] || die "give --bootstrap or --embedded, not both"
+    "$bin/sluice-devkafka" >"$tmp/devkafka.out" 2>"$tmp/devkafka.err" &
+    devkafka_pid=$!
+    for _ in $(seq 1 100); do [ -s "$tmp/devkafka.out" ] && break; sleep 0.1; done
+    bootstrap=$(head -1 "$tmp/devkafka.out")
+    [ -n "$bootstrap" ] || die "sluice-devkafka did not start: $(cat "$tmp/devkafka.err")"
+elif [ -z "$bootstrap" ]; then
+    bootstrap=$("$top/scripts/kafka.sh" start)
+fi
+
+kind=kafka
+if kcat -b "$bootstrap" -L -m 10 2>/dev/null | grep -q '__sluice_embedded.admin.requests'; then
+    kind=embedded
+fi
+# ~37,500 of our ~140-byte records fit in the mock's 5 MiB per partition.
+emb_max=$((37500 * partitions))
+[ "$emb_max" -le 150000 ] || emb_max=150000
+if [ -z "$count" ]; then
+    if [ "$kind" = embedded ]; then count=$emb_max; else count=1000000; fi
+fi
+if [ "$kind" = embedded ] && [ "$count" -gt "$emb_max" ]; then
+    log "warning: the embedded broker keeps ~5 MiB per partition;" \
+        "$count messages over $partitions partitions may not all survive"
+fi
+log "broker $bootstrap ($kind), $count messages, $partitions partitions, $runs runs"
+
+tag="bench-$(date +%s)-$$"
+input="$tag-in"
+
+# Prints the value of key=... from a "name: k=v k=v" result line.
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
+
+median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
+
+# ---- (a) baseline: raw librdkafka pass-through -------------------------------
+
+"$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$input" --count "$count" \
+    --partitions "$partitions" | tee "$tmp/load.txt"
+
+# The rate is msg_per_s: N messages over the whole run, from assign to the
+# last delivery report (client start-up included; ~50 ms). The worker run (b)
+# is measured the same way.
+: >"$tmp/a.txt"
+for i in $(seq 1 "$runs"); do
+    "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$input" \
+        --output "$tag-a-$i" --count "$count" >"$tmp/run.txt" || die "pass-through run $i failed"
+    line=$(grep '^kafka_passthrough:' "$tmp/run.txt")
+    echo "baseline run $i: $line"
+    echo "$line" | field msg_per_s >>"$tmp/a.txt"
+done
+a=$(median <"$tmp/a.txt")
+echo "baseline (raw librdkafka pass-through): median ${a} msg/s over $runs runs" \
+    "($kind broker, $count messages)"
+
+# ---- (b) Sluice worker — TO BE ADDED WITH THE WORKER DATA PLANE --------------
+#
+# worker_run INPUT OUTPUT COUNT: run a Sluice worker with a pass-through
+# pipeline (input topic -> to_topic OUTPUT) over INPUT until COUNT messages
+# are delivered to OUTPUT, and print its messages/s on stdout (one number,
+# measured like bench-kafka_passthrough's msg_per_s: COUNT over the time from
+# the task's start to the last delivery report).
+# Return 3 while the worker cannot do that yet; the ratio below then stays
+# unprinted. The next engineer replaces the body.
+worker_run() {
+    local input=$1 output=$2 n=$3
+    : "$input" "$output" "$n"
+    return 3
+}
+
+: >"$tmp/b.txt"
+for i in $(seq 1 "$runs"); do
+    set +e
+    b_run=$(worker_run "$input" "$tag-b-$i" "$count")
+    rc=$?
+    set -e
+    if [ "$rc" = 3 ]; then
+        echo "worker (b): not available yet (see worker_run in $0)"
+        break
+    fi
+    [ "$rc" = 0 ] || die "worker run $i failed"
+    echo "worker run $i: msg_per_s=$b_run"
+    echo "$b_run" >>"$tmp/b.txt"
+done
+if [ -s "$tmp/b.txt" ]; then
+    b=$(median <"$tmp/b.txt")
+    echo "worker (Sluice pass-through pipeline): median ${b} msg/s over $runs runs"
+    awk -v a="$a" -v b="$b" 'BEGIN { printf "ratio b/a = %.2f\n", (a > 0 ? b / a : 0) }'
+fi

@@ -1,0 +1,342 @@
+/* test_spec — the pipeline spec parser: every validation error path (code,
+ * where, position, message), suggestions, defaults, collecting several
+ * errors, and the canonical rendering. Table-driven: each row is a spec and
+ * the error it must produce. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "expr/sl_expr.h"
+#include "spec/sl_spec.h"
+
+/* A spec around one step, to keep the table short. */
+#define STEP(s) "{\"name\":\"p\",\"input\":{\"topic\":\"in\"},\"steps\":[" s "]}"
+#define TOP(s) "{\"name\":\"p\",\"input\":{\"topic\":\"in\"},\"steps\":[]," s "}"
+
+typedef struct bad_case {
+    const char *spec;
+    int code;
+    const char *where;
+    int pos;          /* -1: none; -2: any position >= 0 */
+    const char *msg;  /* substring of the message */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    /* the document */
+    {"{\"name\": ", SL_ERR_INVALID, "", -1, "invalid JSON at line 1, column"},
+    {"{\n \"name\": \"p\",\n x}", SL_ERR_INVALID, "", -1, "invalid JSON at line 3, column 2"},
+    {"[1]", SL_ERR_INVALID, "", -1, "must be a JSON object, got an array"},
+    {"{\"name\":\"p\",\"name\":\"q\",\"input\":{\"topic\":\"in\"},\"steps\":[]}", SL_ERR_INVALID,
+     "name", -1, "field 'name' appears twice"},
+    /* top level */
+    {"{\"input\":{\"topic\":\"in\"},\"steps\":[]}", SL_ERR_INVALID, "name", -1,
+     "missing required field 'name'"},
+    {"{\"name\":\"Bad_Name\",\"input\":{\"topic\":\"in\"},\"steps\":[]}", SL_ERR_INVALID, "name",
+     -1, "invalid pipeline name 'Bad_Name'; expected 1-63 characters"},
+    {"{\"name\":\"-p\",\"input\":{\"topic\":\"in\"},\"steps\":[]}", SL_ERR_INVALID, "name", -1,
+     "not starting with '-'"},
+    {"{\"name\":\"a234567890123456789012345678901234567890123456789012345678901234\","
+     "\"input\":{\"topic\":\"in\"},\"steps\":[]}",
+     SL_ERR_INVALID, "name", -1, "expected 1-63 characters"},
+    {"{\"name\":7,\"input\":{\"topic\":\"in\"},\"steps\":[]}", SL_ERR_INVALID, "name", -1,
+     "expected a string, got a number"},
+    {"{\"name\":\"p\",\"steps\":[]}", SL_ERR_INVALID, "input", -1,
+     "missing required field 'input'"},
+    {"{\"name\":\"p\",\"input\":\"in\",\"steps\":[]}", SL_ERR_INVALID, "input", -1,
+     "expected an object, got a string"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\"}}", SL_ERR_INVALID, "steps", -1,
+     "missing required field 'steps'"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\"},\"steps\":{}}", SL_ERR_INVALID, "steps", -1,
+     "expected an array of steps, got an object"},
+    {TOP("\"stpes\":[]"), SL_ERR_INVALID, "stpes", -1, "unknown field 'stpes'; did you mean 'steps'?"},
+    {TOP("\"on_eror\":\"skip\""), SL_ERR_INVALID, "on_eror", -1, "did you mean 'on_error'?"},
+    {TOP("\"zzzzzzzz\":1"), SL_ERR_INVALID, "zzzzzzzz", -1,
+     "unknown field 'zzzzzzzz'; expected one of 'name', 'input'"},
+    {TOP("\"guarantee\":\"exactly_once\""), SL_ERR_INVALID, "guarantee", -1,
+     "unknown value 'exactly_once'; did you mean 'exactly-once'?"},
+    {TOP("\"guarantee\":true"), SL_ERR_INVALID, "guarantee", -1,
+     "expected one of 'at-least-once', 'exactly-once', got a boolean"},
+    {TOP("\"on_error\":\"dead-letter\""), SL_ERR_INVALID, "on_error", -1,
+     "did you mean 'dead_letter'?"},
+    {TOP("\"on_error\":\"retry\""), SL_ERR_INVALID, "on_error", -1,
+     "expected one of 'dead_letter', 'skip', 'fail'"},
+    {TOP("\"dead_letter_topic\":\"a b\""), SL_ERR_INVALID, "dead_letter_topic", -1,
+     "invalid topic name 'a b'"},
+    {TOP("\"dead_letter_topic\":\"\""), SL_ERR_INVALID, "dead_letter_topic", -1,
+     "expected a non-empty string"},
+    /* input */
+    {"{\"name\":\"p\",\"input\":{},\"steps\":[]}", SL_ERR_INVALID, "input.topic", -1,
+     "missing required field 'topic'"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"..\"},\"steps\":[]}", SL_ERR_INVALID, "input.topic",
+     -1, "invalid topic name '..'"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\",\"topik\":1},\"steps\":[]}", SL_ERR_INVALID,
+     "input.topik", -1, "unknown field 'topik'; did you mean 'topic'?"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\",\"value_format\":\"jsn\"},\"steps\":[]}",
+     SL_ERR_INVALID, "input.value_format", -1, "unknown value 'jsn'; did you mean 'json'?"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\",\"key_format\":\"avro\"},\"steps\":[]}",
+     SL_ERR_INVALID, "input.key_format", -1,
+     "unknown value 'avro'; expected one of 'string', 'json', 'bytes'"},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\",\"timestamp\":\"ts +\"},\"steps\":[]}",
+     SL_ERR_SYNTAX, "input.timestamp", -2, ""},
+    {"{\"name\":\"p\",\"input\":{\"topic\":\"in\",\"timestamp\":5},\"steps\":[]}", SL_ERR_INVALID,
+     "input.timestamp", -1, "expected a string, got a number"},
+    /* steps, generic */
+    {STEP("3"), SL_ERR_INVALID, "steps[0]", -1, "expected a step (an object with 'op'), got a number"},
+    {STEP("{}"), SL_ERR_INVALID, "steps[0].op", -1, "missing required field 'op'"},
+    {STEP("{\"op\":1}"), SL_ERR_INVALID, "steps[0].op", -1, "expected the op name (a string)"},
+    {STEP("{\"op\":\"filtr\",\"where\":\"x\"}"), SL_ERR_INVALID, "steps[0].op", -1,
+     "unknown op 'filtr'; did you mean 'filter'?"},
+    {STEP("{\"op\":\"asign\"}"), SL_ERR_INVALID, "steps[0].op", -1, "did you mean 'assign'?"},
+    {STEP("{\"op\":\"frobnicate\"}"), SL_ERR_INVALID, "steps[0].op", -1,
+     "unknown op 'frobnicate'; expected assign, filter"},
+    {STEP("{\"op\":\"tumbling_window\"}"), SL_ERR_UNSUPPORTED, "steps[0].op", -1,
+     "op 'tumbling_window' is not available yet"},
+    {STEP("{\"op\":\"print\"},{\"op\":\"filter\",\"wher\":\"x\"}"), SL_ERR_INVALID,
+     "steps[1].wher", -1, "unknown field 'wher'; did you mean 'where'?"},
+    /* filter */
+    {STEP("{\"op\":\"filter\"}"), SL_ERR_INVALID, "steps[0].where", -1,
+     "missing required field 'where'"},
+    {STEP("{\"op\":\"filter\",\"where\":\"\"}"), SL_ERR_INVALID, "steps[0].where", -1,
+     "expected a non-empty string"},
+    {STEP("{\"op\":\"filter\",\"where\":true}"), SL_ERR_INVALID, "steps[0].where", -1,
+     "expected a string, got a boolean"},
+    {STEP("{\"op\":\"filter\",\"where\":\"speed > > 1\"}"), SL_ERR_SYNTAX, "steps[0].where", 8,
+     ""},
+    {STEP("{\"op\":\"filter\",\"where\":\"frob(speed) > 1\"}"), SL_ERR_INVALID, "steps[0].where",
+     0, "frob"},
+    {STEP("{\"op\":\"filter\",\"where\":\"x and lower(a, b)\"}"), SL_ERR_INVALID,
+     "steps[0].where", 6, "lower"},
+    /* assign */
+    {STEP("{\"op\":\"assign\"}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "missing required field 'columns' (an object of column name: expression)"},
+    {STEP("{\"op\":\"assign\",\"columns\":{}}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "expected a non-empty object of column name: expression, got an empty object"},
+    {STEP("{\"op\":\"assign\",\"columns\":[\"a\"]}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "got an array"},
+    {STEP("{\"op\":\"assign\",\"columns\":{\"a\":1}}"), SL_ERR_INVALID, "steps[0].columns.a", -1,
+     "expected an expression (a non-empty string), got a number"},
+    {STEP("{\"op\":\"assign\",\"columns\":{\"kmh\":\"speed * * 3.6\"}}"), SL_ERR_SYNTAX,
+     "steps[0].columns.kmh", 8, ""},
+    {STEP("{\"op\":\"assign\",\"columns\":{\"temp C\":\"(\"}}"), SL_ERR_SYNTAX,
+     "steps[0].columns[\"temp C\"]", -2, ""},
+    {STEP("{\"op\":\"assign\",\"columns\":{\"a\":\"1\",\"a\":\"2\"}}"), SL_ERR_INVALID,
+     "steps[0].columns.a", -1, "column 'a' appears twice"},
+    {STEP("{\"op\":\"assign\",\"column\":{\"a\":\"1\"}}"), SL_ERR_INVALID, "steps[0].column", -1,
+     "did you mean 'columns'?"},
+    /* select, drop */
+    {STEP("{\"op\":\"select\",\"columns\":\"a\"}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "expected a non-empty array of column names, got a string"},
+    {STEP("{\"op\":\"select\",\"columns\":[]}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "got an empty array"},
+    {STEP("{\"op\":\"drop\",\"columns\":[\"a\",2]}"), SL_ERR_INVALID, "steps[0].columns[1]", -1,
+     "expected a column name, got a number"},
+    {STEP("{\"op\":\"drop\",\"columns\":[\"a\",\"\"]}"), SL_ERR_INVALID, "steps[0].columns[1]", -1,
+     "got an empty string"},
+    {STEP("{\"op\":\"select\",\"columns\":[\"a\",\"a\"]}"), SL_ERR_INVALID, "steps[0].columns[1]",
+     -1, "column 'a' appears twice"},
+    {STEP("{\"op\":\"drop\"}"), SL_ERR_INVALID, "steps[0].columns", -1,
+     "missing required field 'columns' (an array of column names)"},
+    /* rename */
+    {STEP("{\"op\":\"rename\",\"columns\":{\"a\":3}}"), SL_ERR_INVALID, "steps[0].columns.a", -1,
+     "expected the new column name (a non-empty string), got a number"},
+    {STEP("{\"op\":\"rename\",\"columns\":{\"a\":\"c\",\"b\":\"c\"}}"), SL_ERR_INVALID,
+     "steps[0].columns.b", -1, "two columns are renamed to 'c'"},
+    /* expression steps */
+    {STEP("{\"op\":\"apply\"}"), SL_ERR_INVALID, "steps[0].expr", -1,
+     "missing required field 'expr'"},
+    {STEP("{\"op\":\"expand\",\"expr\":\"items[\"}"), SL_ERR_SYNTAX, "steps[0].expr", -2, ""},
+    {STEP("{\"op\":\"set_key\",\"exp\":\"a\"}"), SL_ERR_INVALID, "steps[0].exp", -1,
+     "did you mean 'expr'?"},
+    {STEP("{\"op\":\"set_timestamp\",\"expr\":\"ts +\"}"), SL_ERR_SYNTAX, "steps[0].expr", -2,
+     ""},
+    /* to_topic, print */
+    {STEP("{\"op\":\"to_topic\"}"), SL_ERR_INVALID, "steps[0].topic", -1,
+     "missing required field 'topic'"},
+    {STEP("{\"op\":\"to_topic\",\"topic\":\"out/x\"}"), SL_ERR_INVALID, "steps[0].topic", -1,
+     "invalid topic name 'out/x'"},
+    {STEP("{\"op\":\"to_topic\",\"topic\":\"out\",\"key\":\"a +\"}"), SL_ERR_SYNTAX,
+     "steps[0].key", -2, ""},
+    {STEP("{\"op\":\"to_topic\",\"topic\":\"out\",\"value_format\":\"xml\"}"), SL_ERR_INVALID,
+     "steps[0].value_format", -1, "unknown value 'xml'"},
+    {STEP("{\"op\":\"print\",\"metadata\":\"yes\"}"), SL_ERR_INVALID, "steps[0].metadata", -1,
+     "expected true or false, got a string"},
+    {STEP("{\"op\":\"print\",\"pretty\":true}"), SL_ERR_INVALID, "steps[0].pretty", -1,
+     "unknown field 'pretty'; expected one of 'op', 'metadata'"},
+};
+
+static void test_bad_specs(void **state)
+{
+    (void)state;
+    char where[160];
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        const bad_case *c = &bad_cases[i];
+        sl_error err;
+        sl_error_clear(&err);
+        sl_plan *plan = sl_plan_parse(c->spec, strlen(c->spec), &err);
+        if (plan || err.code != c->code || strcmp(err.where, c->where) != 0 ||
+            (c->pos == -2 ? err.pos < 0 : err.pos != c->pos) || !strstr(err.msg, c->msg)) {
+            print_error("case %zu: %s\n  got code=%d where='%s' pos=%d msg='%s'\n", i, c->spec,
+                        err.code, err.where, err.pos, err.msg);
+            snprintf(where, sizeof(where), "case %zu", i);
+            sl_plan_free(plan);
+            fail_msg("%s", where);
+        }
+    }
+}
+
+static sl_plan *parse_ok(const char *spec)
+{
+    sl_error err;
+    sl_plan *plan = sl_plan_parse(spec, strlen(spec), &err);
+    if (!plan)
+        fail_msg("unexpected error: %s: %s (pos %d)", err.where, err.msg, err.pos);
+    return plan;
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    sl_plan *p = parse_ok("{\"name\":\"speeding\",\"input\":{\"topic\":\"sensors\"},"
+                          "\"steps\":[{\"op\":\"to_topic\",\"topic\":\"out\"},{\"op\":\"print\"}]}");
+    assert_string_equal(p->name, "speeding");
+    assert_string_equal(p->input.topic, "sensors");
+    assert_int_equal(p->input.key_format, SL_FORMAT_STRING);
+    assert_int_equal(p->input.value_format, SL_FORMAT_JSON);
+    assert_null(p->input.timestamp);
+    assert_null(p->input.timestamp_src);
+    assert_int_equal(p->guarantee, SL_GUARANTEE_AT_LEAST_ONCE);
+    assert_int_equal(p->on_error, SL_ON_ERROR_DEAD_LETTER);
+    assert_string_equal(p->dead_letter_topic, "speeding.dlq");
+    assert_int_equal(p->nsteps, 2);
+    assert_int_equal(p->steps[0].op, SL_STEP_TO_TOPIC);
+    assert_int_equal(p->steps[0].value_format, SL_FORMAT_JSON);
+    assert_null(p->steps[0].expr);
+    assert_int_equal(p->steps[1].op, SL_STEP_PRINT);
+    assert_false(p->steps[1].metadata);
+    sl_plan_free(p);
+}
+
+static void test_full_spec(void **state)
+{
+    (void)state;
+    sl_plan *p = parse_ok(
+        "{\"name\":\"p-1\",\"input\":{\"topic\":\"in\",\"key_format\":\"json\","
+        "\"value_format\":\"string\",\"timestamp\":\"_timestamp + 1\"},"
+        "\"steps\":[{\"op\":\"assign\",\"columns\":{\"b\":\"a * 2\",\"c\":\"1\"}},"
+        "{\"op\":\"rename\",\"columns\":{\"b\":\"bb\"}},"
+        "{\"op\":\"to_topic\",\"topic\":\"out\",\"key\":\"_key\"}],"
+        "\"guarantee\":\"exactly-once\",\"on_error\":\"fail\",\"dead_letter_topic\":\"errs\"}");
+    assert_int_equal(p->input.key_format, SL_FORMAT_JSON);
+    assert_int_equal(p->input.value_format, SL_FORMAT_STRING);
+    assert_non_null(p->input.timestamp);
+    assert_string_equal(p->input.timestamp_src, "_timestamp + 1");
+    assert_int_equal(p->guarantee, SL_GUARANTEE_EXACTLY_ONCE);
+    assert_int_equal(p->on_error, SL_ON_ERROR_FAIL);
+    assert_string_equal(p->dead_letter_topic, "errs");
+    assert_int_equal(p->steps[0].ncolumns, 2);
+    assert_string_equal(p->steps[0].columns[0].name, "b");
+    assert_string_equal(p->steps[0].columns[0].src, "a * 2");
+    assert_non_null(p->steps[0].columns[0].expr);
+    assert_string_equal(p->steps[1].columns[0].new_name, "bb");
+    /* to_topic defaults to the input's value format */
+    assert_int_equal(p->steps[2].value_format, SL_FORMAT_STRING);
+    assert_non_null(p->steps[2].expr);
+    assert_int_equal(p->steps[2].index, 2);
+    sl_plan_free(p);
+}
+
+static void test_all_errors(void **state)
+{
+    (void)state;
+    const char *spec = "{\"name\":\"Bad\",\"input\":{\"topic\":\"in\",\"value_format\":\"x\"},"
+                       "\"steps\":[{\"op\":\"filter\",\"where\":\"a >\"},{\"op\":\"nope\"}],"
+                       "\"on_error\":\"skip\"}";
+    sl_error errs[8];
+    size_t n = 0;
+    sl_plan *p = sl_plan_parse_all(spec, strlen(spec), errs, 8, &n);
+    assert_null(p);
+    assert_int_equal(n, 4);
+    assert_string_equal(errs[0].where, "name");
+    assert_string_equal(errs[1].where, "input.value_format");
+    assert_string_equal(errs[2].where, "steps[0].where");
+    assert_true(errs[2].pos >= 0);
+    assert_string_equal(errs[3].where, "steps[1].op");
+    /* fewer slots than errors: the first ones are kept */
+    p = sl_plan_parse_all(spec, strlen(spec), errs, 2, &n);
+    assert_null(p);
+    assert_int_equal(n, 2);
+    assert_string_equal(errs[1].where, "input.value_format");
+}
+
+static void test_suggest(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"filter", "assign", "select", "set_key", NULL};
+    assert_int_equal(sl_spec_distance("filter", "filter", 3), 0);
+    assert_int_equal(sl_spec_distance("fitler", "filter", 3), 1);
+    assert_int_equal(sl_spec_distance("flter", "filter", 3), 1);
+    assert_int_equal(sl_spec_distance("kitten", "sitting", 5), 3);
+    assert_int_equal(sl_spec_distance("abc", "xyzxyzxyz", 2), 3);
+    assert_string_equal(sl_spec_suggest("filtr", names), "filter");
+    assert_string_equal(sl_spec_suggest("setkey", names), "set_key");
+    assert_string_equal(sl_spec_suggest("selct", names), "select");
+    assert_null(sl_spec_suggest("aggregate", names));
+    assert_null(sl_spec_suggest("x", names));
+}
+
+static void test_render_roundtrip(void **state)
+{
+    (void)state;
+    const char *spec =
+        "{\"steps\":[{\"where\":\"speed_kmh > 100\",\"op\":\"filter\"},"
+        "{\"op\":\"select\",\"columns\":[\"a\",\"b\"]},{\"op\":\"drop\",\"columns\":[\"c\"]},"
+        "{\"op\":\"assign\",\"columns\":{\"x\":\"a + 1\"}},{\"op\":\"rename\",\"columns\":{\"a\":\"z\"}},"
+        "{\"op\":\"apply\",\"expr\":\"{\\\"v\\\": x}\"},{\"op\":\"expand\",\"expr\":\"[1, 2]\"},"
+        "{\"op\":\"set_key\",\"expr\":\"'k'\"},{\"op\":\"set_timestamp\",\"expr\":\"5\"},"
+        "{\"op\":\"print\",\"metadata\":true},{\"op\":\"to_topic\",\"topic\":\"o\",\"key\":\"'k2'\"}],"
+        "\"name\":\"r\",\"input\":{\"topic\":\"in\"}}";
+    sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT;
+    sl_plan *p = parse_ok(spec);
+    assert_int_equal(sl_plan_render(p, &a, NULL), SL_OK);
+    sl_plan *q = parse_ok(a.data);
+    assert_int_equal(sl_plan_render(q, &b, NULL), SL_OK);
+    assert_string_equal(a.data, b.data);
+    assert_non_null(strstr(a.data, "{\"name\":\"r\",\"input\":{\"topic\":\"in\",\"key_format\":"
+                                   "\"string\",\"value_format\":\"json\"},\"steps\":["
+                                   "{\"op\":\"filter\",\"where\":\"speed_kmh > 100\"}"));
+    assert_non_null(strstr(a.data, "\"guarantee\":\"at-least-once\",\"on_error\":"
+                                   "\"dead_letter\",\"dead_letter_topic\":\"r.dlq\"}"));
+    sl_buf_free(&a);
+    sl_buf_free(&b);
+    sl_plan_free(p);
+    sl_plan_free(q);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(sl_step_op_name(SL_STEP_SET_TIMESTAMP), "set_timestamp");
+    assert_string_equal(sl_step_op_name(SL_STEP_HOPPING_COUNT_WINDOW), "hopping_count_window");
+    assert_string_equal(sl_step_op_name((sl_step_op)999), "?");
+    assert_string_equal(sl_format_name(SL_FORMAT_BYTES), "bytes");
+    assert_string_equal(sl_on_error_name(SL_ON_ERROR_SKIP), "skip");
+    assert_string_equal(sl_guarantee_name(SL_GUARANTEE_EXACTLY_ONCE), "exactly-once");
+    sl_plan_free(NULL);
+    assert_null(sl_plan_parse(NULL, 0, NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_specs),      cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_full_spec),      cmocka_unit_test(test_all_errors),
+        cmocka_unit_test(test_suggest),        cmocka_unit_test(test_render_roundtrip),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
