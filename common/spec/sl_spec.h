@@ -136,6 +136,10 @@ void sl_plan_free(sl_plan *plan);
  * documented order) to out. Returns 0 or SL_ERR_NOMEM. */
 int sl_plan_render(const sl_plan *plan, sl_buf *out, sl_error *err);
 
+/* Non-zero when the plan has a stateful step (a window or aggregate), i.e.
+ * its tasks need a state store and a changelog. */
+int sl_plan_is_stateful(const sl_plan *plan);
+
 /* Spec name of an op ("assign"); "?" when out of range. */
 const char *sl_step_op_name(sl_step_op op);
 

@@ -125,6 +125,12 @@ int sl_exec_process_batch(sl_exec *ex, const sl_message *msgs, size_t n, size_t 
     return rc;
 }
 
+int sl_exec_set_state(sl_exec *ex, struct sl_state *state)
+{
+    ex->state = state;
+    return SL_OK;
+}
+
 int sl_exec_batch_reset(sl_exec *ex)
 {
     return sl_mem_reset(ex->mem);

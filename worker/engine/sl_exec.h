@@ -88,6 +88,12 @@ typedef struct sl_exec_counters {
 sl_exec *sl_exec_create(const sl_plan *plan, const char *ctx, sl_exec_emit_fn emit, void *opaque,
                         sl_error *err);
 
+/* Gives the executor the task's state store (borrowed: must outlive the
+ * executor, or be replaced first). Stateful steps (windows, aggregate) need
+ * one; sl_exec_process fails with SL_ERR_STATE when a stateful plan has none.
+ * NULL detaches. */
+int sl_exec_set_state(sl_exec *ex, struct sl_state *state);
+
 /* Frees the executor and its batch memory; NULL is a no-op. */
 void sl_exec_destroy(sl_exec *ex);
 
