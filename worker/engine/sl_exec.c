@@ -125,7 +125,7 @@ int sl_exec_process_batch(sl_exec *ex, const sl_message *msgs, size_t n, size_t 
     return rc;
 }
 
-int sl_exec_set_state(sl_exec *ex, struct sl_state *state)
+int sl_exec_set_state(sl_exec *ex, sl_state *state)
 {
     ex->state = state;
     return SL_OK;

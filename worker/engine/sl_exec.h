@@ -33,6 +33,7 @@
 
 #include "spec/sl_spec.h"
 #include "util/sl_error.h"
+#include "engine/sl_state.h"
 #include "util/sl_header.h"
 
 typedef struct sl_exec sl_exec;
@@ -92,7 +93,7 @@ sl_exec *sl_exec_create(const sl_plan *plan, const char *ctx, sl_exec_emit_fn em
  * executor, or be replaced first). Stateful steps (windows, aggregate) need
  * one; sl_exec_process fails with SL_ERR_STATE when a stateful plan has none.
  * NULL detaches. */
-int sl_exec_set_state(sl_exec *ex, struct sl_state *state);
+int sl_exec_set_state(sl_exec *ex, sl_state *state);
 
 /* Frees the executor and its batch memory; NULL is a no-op. */
 void sl_exec_destroy(sl_exec *ex);

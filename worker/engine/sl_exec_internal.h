@@ -33,7 +33,7 @@ struct sl_exec {
     const sl_message *msg;  /* message being processed */
     int err_step;           /* see sl_exec_last_error_step */
     int fatal;              /* last error must not be routed (emit failed, OOM) */
-    struct sl_state *state; /* the task's state store, borrowed; NULL if none */
+    sl_state *state; /* the task's state store, borrowed; NULL if none */
 };
 
 /* One message (or expanded element) flowing through the steps: the row and

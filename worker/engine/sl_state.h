@@ -66,7 +66,7 @@ void sl_state_close(sl_state *s);
 /* Closes and deletes everything under dir (a store that must start empty). */
 int sl_state_destroy_dir(const char *dir, sl_error *err);
 
-/* Looks up (ns, key). Returns 1 and sets *value/*len (borrowed: valid until
+/* Looks up (ns, key). Returns 1 and sets *value and *len (borrowed: valid until
  * the next put/delete/checkpoint on the store) when found, 0 when absent,
  * negative SL_ERR_* on a RocksDB error. */
 int sl_state_get(sl_state *s, uint32_t ns, const void *key, size_t key_len, const void **value,
