@@ -119,19 +119,77 @@ a=$(median <"$tmp/a.txt")
 echo "baseline (raw librdkafka pass-through): median ${a} msg/s over $runs runs" \
     "($kind broker, $count messages)"
 
-# ---- (b) Sluice worker — TO BE ADDED WITH THE WORKER DATA PLANE --------------
+# ---- (b) Sluice worker ------------------------------------------------------
 #
-# worker_run INPUT OUTPUT COUNT: run a Sluice worker with a pass-through
-# pipeline (input topic -> to_topic OUTPUT) over INPUT until COUNT messages
-# are delivered to OUTPUT, and print its messages/s on stdout (one number,
-# measured like bench-kafka_passthrough's msg_per_s: COUNT over the time from
-# the task's start to the last delivery report).
-# Return 3 while the worker cannot do that yet; the ratio below then stays
-# unprinted. The next engineer replaces the body.
+# worker_run INPUT OUTPUT COUNT: a standalone sluice-worker runs the issue's
+# pipeline (assign speed_kmh = speed * 3.6, filter speed_kmh > 50, to_topic
+# OUTPUT) over INPUT; the run ends when OUTPUT holds every expected result
+# (sum of high watermarks, polled by bench-watermark_wait without consuming).
+# Prints messages/s (COUNT input messages over the time from the worker's
+# start to the last output in Kafka) and records the worker's peak RSS.
+expected_out=""
 worker_run() {
-    local input=$1 output=$2 n=$3
-    : "$input" "$output" "$n"
-    return 3
+    local input=$1 output=$2 n=$3 name spec pid start end rss
+    if [ -z "$expected_out" ]; then
+        # How many inputs pass the filter: count them once, outside the timing.
+        expected_out=$(kcat -b "$bootstrap" -C -t "$input" -e -q -f '%s\n' |
+            awk -F'"speed":' '{ split($2, a, ","); if (a[1] * 3.6 > 50) n++ } END { print n + 0 }')
+        log "expected outputs: $expected_out of $n"
+    fi
+    name="b$(date +%s%N | tail -c 10)"
+    spec="$tmp/$name.json"
+    cat >"$spec" <<SPEC
+{"name": "$name", "input": {"topic": "$input"},
+ "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
+           {"op": "filter", "where": "speed_kmh > 50"},
+           {"op": "to_topic", "topic": "$output"}]}
+SPEC
+    start=$(date +%s%N)
+    "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
+        --output-partitions "$partitions" --log-level warn 2>"$tmp/$name.log" &
+    pid=$!
+    if ! "$bin/bench-watermark_wait" --bootstrap "$bootstrap" --topic "$output" \
+        --count "$expected_out" >"$tmp/$name.wait"; then
+        kill "$pid" 2>/dev/null; cat "$tmp/$name.log" >&2; return 1
+    fi
+    end=$(date +%s%N)
+    rss=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+    echo "$rss" >>"$tmp/rss.txt"
+    kill -TERM "$pid"; wait "$pid" || { cat "$tmp/$name.log" >&2; return 1; }
+    awk -v n="$n" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f\n", n / ((e - s) / 1e9) }'
+}
+
+# latency_run RATE: end-to-end latency of the same pipeline at a fixed rate:
+# bench-kafka_load writes "ts" = send time, bench-latency_probe reads the
+# outputs and reports now - ts.
+latency_run() {
+    local rate=$1 name spec pid lin lout n
+    name="lat$(date +%s%N | tail -c 10)"
+    lin="$tag-$name-in"
+    lout="$tag-$name-out"
+    n=$((rate * 10))
+    spec="$tmp/$name.json"
+    cat >"$spec" <<SPEC
+{"name": "$name", "input": {"topic": "$lin"},
+ "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
+           {"op": "filter", "where": "speed_kmh > 50"},
+           {"op": "to_topic", "topic": "$lout"}]}
+SPEC
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count 1 \
+        --partitions "$partitions" >/dev/null
+    "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
+        --log-level warn 2>"$tmp/$name.log" &
+    pid=$!
+    sleep 2
+    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$lout" \
+        --count $((n * 70 / 100)) --timeout 60 >"$tmp/$name.probe" &
+    local probe=$!
+    sleep 1
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count "$n" \
+        --partitions "$partitions" --rate "$rate" >/dev/null
+    wait "$probe" || true
+    kill -TERM "$pid"; wait "$pid" || true
+    cat "$tmp/$name.probe"
 }
 
 : >"$tmp/b.txt"
@@ -152,4 +210,9 @@ if [ -s "$tmp/b.txt" ]; then
     b=$(median <"$tmp/b.txt")
     echo "worker (Sluice pass-through pipeline): median ${b} msg/s over $runs runs"
     awk -v a="$a" -v b="$b" 'BEGIN { printf "ratio b/a = %.2f\n", (a > 0 ? b / a : 0) }'
+    echo "worker peak RSS: median $(median <"$tmp/rss.txt") KiB"
+    rate=$((b / 2))
+    [ "$kind" = embedded ] && [ "$rate" -gt 10000 ] && rate=10000
+    echo "latency at ~half of (b): $rate msg/s for 10 s"
+    latency_run "$rate"
 fi

@@ -140,7 +140,7 @@ static void read_column_list(spec_ctx *ctx, yyjson_val *v, const char *prefix, s
     yyjson_val *c;
     yyjson_arr_foreach(cols, i, max, c)
     {
-        snprintf(cwhere, sizeof(cwhere), "%s[%zu]", where, i);
+        snprintf(cwhere, sizeof(cwhere), "%.100s[%zu]", where, i);
         if (!yyjson_is_str(c) || yyjson_get_len(c) == 0 ||
             strlen(yyjson_get_str(c)) != yyjson_get_len(c)) {
             spec_fail(ctx, SL_ERR_INVALID, -1, cwhere, "expected a column name, got %s",
