@@ -64,26 +64,38 @@ void sl_consumer_destroy(sl_consumer *c)
 int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int64_t offset,
                        sl_error *err)
 {
-    rd_kafka_topic_partition_t *tp =
-        rd_kafka_topic_partition_list_find(c->assigned, topic, partition);
-    if (!tp)
-        tp = rd_kafka_topic_partition_list_add(c->assigned, topic, partition);
-    tp->offset = offset;
-    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, c->assigned);
-    if (e)
-        return sl_error_set(err, SL_ERR_KAFKA, "assigning %s[%d]: %s", topic, partition,
-                            rd_kafka_err2str(e));
+    if (rd_kafka_topic_partition_list_find(c->assigned, topic, partition))
+        return sl_error_set(err, SL_ERR_EXISTS, "%s[%d] is already assigned", topic, partition);
+    /* Incremental: adding a partition must not stop and restart the others
+     * (replacing the whole assignment in quick succession trips a race in
+     * librdkafka 2.0's fetch-stop bookkeeping). */
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, topic, partition)->offset = offset;
+    rd_kafka_error_t *e = rd_kafka_incremental_assign(c->rk, one);
+    rd_kafka_topic_partition_list_destroy(one);
+    if (e) {
+        sl_error_set(err, SL_ERR_KAFKA, "assigning %s[%d]: %s", topic, partition,
+                     rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        return SL_ERR_KAFKA;
+    }
+    rd_kafka_topic_partition_list_add(c->assigned, topic, partition)->offset = offset;
     return SL_OK;
 }
 
 int sl_consumer_unassign(sl_consumer *c, sl_error *err)
 {
+    int rc = SL_OK;
+    if (c->assigned->cnt > 0) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(c->rk, c->assigned);
+        if (e) {
+            rc = sl_error_set(err, SL_ERR_KAFKA, "unassigning: %s", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    }
     rd_kafka_topic_partition_list_destroy(c->assigned);
     c->assigned = rd_kafka_topic_partition_list_new(4);
-    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, NULL);
-    if (e)
-        return sl_error_set(err, SL_ERR_KAFKA, "unassigning: %s", rd_kafka_err2str(e));
-    return SL_OK;
+    return rc;
 }
 
 int sl_consumer_poll_batch(sl_consumer *c, int timeout_ms, rd_kafka_message_t **msgs, int max,
@@ -108,6 +120,34 @@ int sl_consumer_commit(sl_consumer *c, const char *topic, int32_t partition, int
         return sl_error_set(err, SL_ERR_KAFKA, "committing %s[%d]@%lld: %s", topic, partition,
                             (long long)next_offset, rd_kafka_err2str(e));
     return SL_OK;
+}
+
+int sl_consumer_commit_list(sl_consumer *c, const rd_kafka_topic_partition_list_t *offsets,
+                            int timeout_ms, sl_error *err)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(c->rk, offsets, q, NULL, NULL);
+    int rc = SL_OK;
+    if (e) {
+        rc = sl_error_set(err, SL_ERR_KAFKA, "commit: %s", rd_kafka_err2str(e));
+        goto out;
+    }
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms);
+    if (!ev) {
+        rc = sl_error_set(err, SL_ERR_TIMEOUT, "commit not acknowledged within %d ms",
+                          timeout_ms);
+        goto out;
+    }
+    e = rd_kafka_event_error(ev);
+    const rd_kafka_topic_partition_list_t *res = rd_kafka_event_topic_partition_list(ev);
+    for (int i = 0; !e && res && i < res->cnt; i++)
+        e = res->elems[i].err;
+    if (e)
+        rc = sl_error_set(err, SL_ERR_KAFKA, "commit: %s", rd_kafka_err2str(e));
+    rd_kafka_event_destroy(ev);
+out:
+    rd_kafka_queue_destroy(q);
+    return rc;
 }
 
 int sl_consumer_committed(sl_consumer *c, const char *topic, int32_t partition, int timeout_ms,

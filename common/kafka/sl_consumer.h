@@ -25,7 +25,8 @@ sl_consumer *sl_consumer_create(const char *bootstrap, const char *group_id,
 void sl_consumer_destroy(sl_consumer *c);
 
 /* Adds topic/partition at offset (RD_KAFKA_OFFSET_BEGINNING, _END,
- * _STORED or an absolute offset) to the assignment. */
+ * _STORED or an absolute offset) to the assignment, leaving the partitions
+ * already assigned undisturbed. SL_ERR_EXISTS when it is assigned already. */
 int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int64_t offset,
                        sl_error *err);
 
@@ -43,6 +44,14 @@ int sl_consumer_poll_batch(sl_consumer *c, int timeout_ms, rd_kafka_message_t **
  * for topic/partition. */
 int sl_consumer_commit(sl_consumer *c, const char *topic, int32_t partition, int64_t next_offset,
                        sl_error *err);
+
+/* Commits every entry of offsets (topic, partition, next offset) and waits
+ * at most timeout_ms for the broker's answer: unlike librdkafka's synchronous
+ * commit, which waits forever for an unreachable coordinator, this bounds
+ * shutdown. SL_ERR_TIMEOUT or SL_ERR_KAFKA (first failing partition) on
+ * failure; the commit may still complete later. */
+int sl_consumer_commit_list(sl_consumer *c, const rd_kafka_topic_partition_list_t *offsets,
+                            int timeout_ms, sl_error *err);
 
 /* Reads the committed offset of topic/partition into *out (RD_KAFKA_OFFSET_INVALID
  * when none). */

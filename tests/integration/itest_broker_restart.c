@@ -35,16 +35,7 @@ static void test_broker_restart_no_loss(void **state)
     produce_range(run.input, total / 2, total);
 
     static int seen[8000];
-    size_t want = (size_t)expected_between(0, total), missing = want;
-    for (int attempt = 0; attempt < 20 && missing > 0; attempt++) {
-        sl_test_records_free(&rs);
-        sl_test_read_topic(sl_test_bootstrap(), run.output, want, 1500, 30000, &rs);
-        memset(seen, 0, sizeof(seen));
-        tally(&rs, seen, total);
-        missing = 0;
-        for (int i = 0; i < total; i++)
-            missing += (i % 60) >= 28 && seen[i] == 0;
-    }
+    size_t missing = read_until_complete(&run, total, seen, &rs);
     assert_int_equal(sl_test_stop(pid, SIGTERM, 30000), 0);
     assert_int_equal(missing, 0);
     sl_test_records_free(&rs);

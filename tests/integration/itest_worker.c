@@ -91,19 +91,9 @@ static void test_kill9_restart_no_loss(void **state)
 
     pid = start_worker(&run, NULL, NULL);
     sl_test_records rs = {0};
-    size_t want = (size_t)expected_between(0, total);
     static int seen[20000];
     /* At least once: read until every expected input shows up. */
-    size_t missing = want;
-    for (int attempt = 0; attempt < 20 && missing > 0; attempt++) {
-        sl_test_records_free(&rs);
-        sl_test_read_topic(sl_test_bootstrap(), run.output, want, 1500, 30000, &rs);
-        memset(seen, 0, sizeof(seen));
-        tally(&rs, seen, total);
-        missing = 0;
-        for (int i = 0; i < total; i++)
-            missing += (i % 60) >= 28 && seen[i] == 0;
-    }
+    size_t missing = read_until_complete(&run, total, seen, &rs);
     assert_int_equal(sl_test_stop(pid, SIGTERM, 20000), 0);
     assert_int_equal(missing, 0);
     for (int i = 0; i < total; i++)

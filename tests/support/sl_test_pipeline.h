@@ -130,4 +130,23 @@ static inline void tally(const sl_test_records *rs, int *seen, int max)
     }
 }
 
+/* At least once: re-reads run's output until every expected input of
+ * [0, total) shows up (or 20 rounds pass). Fills seen[0..total) with how
+ * often each appeared and rs with the records; returns how many are missing. */
+static inline size_t read_until_complete(const pipeline_run *run, int total, int *seen,
+                                         sl_test_records *rs)
+{
+    size_t want = (size_t)expected_between(0, total), missing = want;
+    for (int attempt = 0; attempt < 20 && missing > 0; attempt++) {
+        sl_test_records_free(rs);
+        sl_test_read_topic(sl_test_bootstrap(), run->output, want, 1500, 30000, rs);
+        memset(seen, 0, (size_t)total * sizeof(*seen));
+        tally(rs, seen, total);
+        missing = 0;
+        for (int i = 0; i < total; i++)
+            missing += (i % 60) >= 28 && seen[i] == 0;
+    }
+    return missing;
+}
+
 #endif

@@ -323,17 +323,18 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
     }
     rc = SL_OK;
     if (offsets->cnt > 0) {
-        rd_kafka_resp_err_t e =
-            rd_kafka_commit(sl_consumer_handle(r->consumer), offsets, 0 /* sync */);
-        for (int i = 0; !e && i < offsets->cnt; i++)
-            e = offsets->elems[i].err;
-        if (e) {
+        /* Bounded wait: a synchronous librdkafka commit would wait forever
+         * for a coordinator that is gone, and shutdown must end. */
+        int left = (int)(deadline - now_ms());
+        sl_error cerr;
+        int crc = sl_consumer_commit_list(r->consumer, offsets, left > 1000 ? left : 1000, &cerr);
+        if (crc != SL_OK) {
             /* Not fatal: the outputs are safe; the next checkpoint commits. */
             atomic_fetch_add(&r->checkpoint_failures, 1);
             if (r->m_checkpoint_failures)
                 sl_counter_inc(r->m_checkpoint_failures);
             char reason[256];
-            snprintf(reason, sizeof(reason), "offset commit failed: %s", rd_kafka_err2str(e));
+            snprintf(reason, sizeof(reason), "offset commit failed: %.200s", cerr.msg);
             set_health(r, reason);
             rc = SL_ERR_KAFKA;
         } else {
