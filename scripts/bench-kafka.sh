@@ -127,15 +127,8 @@ echo "baseline (raw librdkafka pass-through): median ${a} msg/s over $runs runs"
 # (sum of high watermarks, polled by bench-watermark_wait without consuming).
 # Prints messages/s (COUNT input messages over the time from the worker's
 # start to the last output in Kafka) and records the worker's peak RSS.
-expected_out=""
 worker_run() {
     local input=$1 output=$2 n=$3 name spec pid start end rss
-    if [ -z "$expected_out" ]; then
-        # How many inputs pass the filter: count them once, outside the timing.
-        expected_out=$(kcat -b "$bootstrap" -C -t "$input" -e -q -f '%s\n' |
-            awk -F'"speed":' '{ split($2, a, ","); if (a[1] * 3.6 > 50) n++ } END { print n + 0 }')
-        log "expected outputs: $expected_out of $n"
-    fi
     name="b$(date +%s%N | tail -c 10)"
     spec="$tmp/$name.json"
     cat >"$spec" <<SPEC
@@ -192,6 +185,10 @@ SPEC
     cat "$tmp/$name.probe"
 }
 
+# How many inputs pass the filter: counted once, outside the timing.
+expected_out=$(kcat -b "$bootstrap" -C -t "$input" -e -q -f '%s\n' |
+    awk -F'"speed":' '{ split($2, a, ","); if (a[1] * 3.6 > 50) n++ } END { print n + 0 }')
+log "expected worker outputs: $expected_out of $count"
 : >"$tmp/b.txt"
 for i in $(seq 1 "$runs"); do
     set +e

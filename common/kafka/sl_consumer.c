@@ -101,7 +101,18 @@ int sl_consumer_unassign(sl_consumer *c, sl_error *err)
 int sl_consumer_poll_batch(sl_consumer *c, int timeout_ms, rd_kafka_message_t **msgs, int max,
                            sl_error *err)
 {
-    ssize_t n = rd_kafka_consume_batch_queue(c->queue, timeout_ms, msgs, (size_t)max);
+    /* Take what is queued without waiting; only when nothing is, wait for
+     * the first message. (A batch call with a timeout would wait until the
+     * batch is full, which adds up to timeout_ms of latency at low rates.) */
+    ssize_t n = rd_kafka_consume_batch_queue(c->queue, 0, msgs, (size_t)max);
+    if (n == 0) {
+        n = rd_kafka_consume_batch_queue(c->queue, timeout_ms, msgs, 1);
+        if (n == 1 && max > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(c->queue, 0, msgs + 1, (size_t)max - 1);
+            if (more > 0)
+                n += more;
+        }
+    }
     if (n < 0)
         return sl_error_set(err, SL_ERR_KAFKA, "consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
     return (int)n;

@@ -33,7 +33,8 @@ int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int
 /* Clears the assignment. */
 int sl_consumer_unassign(sl_consumer *c, sl_error *err);
 
-/* Fills msgs with up to max messages, waiting up to timeout_ms for the first.
+/* Fills msgs with up to max messages: whatever is queued now, or, when
+ * nothing is, the first to arrive within timeout_ms and what came with it.
  * Returns the count (>= 0) or a negative SL_ERR_*. Each message is the
  * caller's: free with rd_kafka_message_destroy. Messages may carry errors
  * (m->err), e.g. end of partition. */

@@ -10,8 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TOPIC_CACHE 16
+
 struct sl_producer {
     rd_kafka_t *rk;
+    /* Topic handles by name: producing by name makes librdkafka look the
+     * topic up under a lock for every record. */
+    struct {
+        char *name;
+        rd_kafka_topic_t *rkt;
+    } topics[TOPIC_CACHE];
+    int ntopics;
     atomic_uint_fast64_t delivered;
     atomic_uint_fast64_t failed;
     uint64_t failed_at_flush; /* value of failed at the previous flush */
@@ -69,14 +78,37 @@ fail:
     return NULL;
 }
 
+static rd_kafka_topic_t *topic_handle(sl_producer *p, const char *topic)
+{
+    for (int i = 0; i < p->ntopics; i++)
+        if (p->topics[i].name == topic || strcmp(p->topics[i].name, topic) == 0)
+            return p->topics[i].rkt;
+    if (p->ntopics == TOPIC_CACHE)
+        return NULL; /* many topics: fall back to producing by name */
+    char *name = strdup(topic);
+    rd_kafka_topic_t *rkt = name ? rd_kafka_topic_new(p->rk, topic, NULL) : NULL;
+    if (!rkt) {
+        free(name);
+        return NULL;
+    }
+    p->topics[p->ntopics].name = name;
+    p->topics[p->ntopics].rkt = rkt;
+    p->ntopics++;
+    return rkt;
+}
+
 void sl_producer_destroy(sl_producer *p)
 {
     if (!p)
         return;
-    if (p->rk) {
+    if (p->rk)
         rd_kafka_flush(p->rk, 10000);
-        rd_kafka_destroy(p->rk);
+    for (int i = 0; i < p->ntopics; i++) {
+        rd_kafka_topic_destroy(p->topics[i].rkt);
+        free(p->topics[i].name);
     }
+    if (p->rk)
+        rd_kafka_destroy(p->rk);
     free(p);
 }
 
@@ -91,8 +123,16 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
             rd_kafka_header_add(hdrs, headers[i].name, -1, headers[i].value,
                                 headers[i].value ? (ssize_t)headers[i].value_len : -1);
     }
+    rd_kafka_topic_t *rkt = topic_handle(p, topic);
     for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
+        rd_kafka_resp_err_t e =
+            rkt ? rd_kafka_producev(
+            p->rk, RD_KAFKA_V_RKT(rkt),
+            RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+            RD_KAFKA_V_KEY(key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)
+            : rd_kafka_producev(
             p->rk, RD_KAFKA_V_TOPIC(topic),
             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
             RD_KAFKA_V_KEY(key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
