@@ -8,12 +8,11 @@
  *
  * With --embedded-kafka the first line of stdout is the broker's bootstrap
  * address, exactly as sluice-devkafka prints it. */
-#include <arpa/inet.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/sl_http_server.h"
 #include "kafka/sl_embedded_broker.h"
 #include "kafka/sl_kafka_conf.h"
 #include "util/sl_log.h"
@@ -71,55 +70,12 @@ static int parse_args(int argc, char **argv, controller_opts *o)
     return 0;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+/* GET /readyz: ready once the broker (embedded or given) is known. */
+static int on_readyz(void *ud, const sl_http_request *req, sl_http_response *resp)
 {
-    (void)cls;
-    (void)version;
-    (void)upload_data;
-    (void)upload_size;
-    (void)con_cls;
-    const char *body = "{\"error\":{\"code\":\"not_found\",\"message\":\"no such endpoint\"}}";
-    unsigned status = MHD_HTTP_NOT_FOUND;
-    if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0) {
-        if (strcmp(method, "GET") == 0) {
-            body = "{\"status\":\"ok\"}";
-            status = MHD_HTTP_OK;
-        } else {
-            body = "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"use GET\"}}";
-            status = MHD_HTTP_METHOD_NOT_ALLOWED;
-        }
-    }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static struct MHD_Daemon *http_start(const char *listen)
-{
-    char host[64] = "127.0.0.1";
-    int port = 8080;
-    const char *colon = strrchr(listen, ':');
-    if (colon) {
-        size_t n = (size_t)(colon - listen);
-        if (n > 0 && n < sizeof(host)) {
-            memcpy(host, listen, n);
-            host[n] = '\0';
-        }
-        port = atoi(colon + 1);
-    }
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
-        return NULL;
-    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
-                            on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
+    (void)ud;
+    (void)req;
+    return sl_buf_append_str(&resp->body, "{\"status\":\"ready\"}");
 }
 
 int main(int argc, char **argv)
@@ -128,7 +84,7 @@ int main(int argc, char **argv)
     sl_error err;
     int rc = 1;
     sl_embedded_broker *broker = NULL;
-    struct MHD_Daemon *http = NULL;
+    sl_http_server *http = NULL;
 
     o.listen = "127.0.0.1:8080";
     if (parse_args(argc, argv, &o) != 0) {
@@ -154,9 +110,10 @@ int main(int argc, char **argv)
         fflush(stdout);
         sl_log_info("controller", "embedded Kafka broker at %s", o.bootstrap);
     }
-    http = http_start(o.listen);
-    if (!http) {
-        sl_log_error("controller", "cannot listen on %s", o.listen);
+    sl_http_server_config hc = {.listen = o.listen};
+    http = sl_http_server_create(&hc, &err);
+    if (!http || sl_http_server_route(http, "GET", "/readyz", on_readyz, NULL, &err) != SL_OK) {
+        sl_log_error("controller", "%s", err.msg);
         goto out;
     }
     sl_log_info("controller", "listening on http://%s (Kafka: %s)", o.listen, o.bootstrap);
@@ -164,8 +121,7 @@ int main(int argc, char **argv)
     sl_log_info("controller", "stopping");
     rc = 0;
 out:
-    if (http)
-        MHD_stop_daemon(http);
+    sl_http_server_destroy(http);
     sl_embedded_broker_destroy(broker);
     sl_kafka_props_clear(&o.props);
     return rc;
