@@ -28,9 +28,10 @@ chroot "$root" bash -c '
     cd /src && scripts/setup.sh
     pkg-config --modversion rdkafka rocksdb libmicrohttpd yyjson | paste -sd" " | sed "s/^/versions (rdkafka rocksdb mhd yyjson): /"
     cd build && ctest -L unit --output-on-failure
-    (bin/sluice-devkafka >/tmp/dk.out 2>/dev/null &)
+    bin/sluice-devkafka >/tmp/dk.out 2>/dev/null &
+    dk=$!
     for _ in $(seq 1 50); do [ -s /tmp/dk.out ] && break; sleep 0.1; done
     SLUICE_TEST_BOOTSTRAP=$(head -1 /tmp/dk.out) SLUICE_TEST_BROKER=embedded \
         ctest -L integration --output-on-failure
-    pkill -f sluice-devkafka || true
+    kill "$dk"   # by pid: the chroot shares the host's process table
 '

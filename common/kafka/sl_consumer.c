@@ -53,8 +53,10 @@ void sl_consumer_destroy(sl_consumer *c)
     if (c->queue)
         rd_kafka_queue_destroy(c->queue);
     if (c->rk) {
-        rd_kafka_consumer_close(c->rk);
-        rd_kafka_destroy(c->rk);
+        /* No group membership to leave (assignment is manual and offsets are
+         * committed explicitly), so skip the consumer close, which can wait
+         * without bound for a coordinator. */
+        rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     if (c->assigned)
         rd_kafka_topic_partition_list_destroy(c->assigned);
