@@ -10,6 +10,12 @@
  * envelope (each reported on stderr with its line number; the run goes on),
  * when the pipeline failed (on_error "fail") or on an I/O error; 2 for usage
  * errors and an invalid spec (nothing is written to the output).
+ *
+ * A stateful plan (windows, aggregate) gets a state store (sl_state.h) in a
+ * fresh temporary directory (mkdtemp under $TMPDIR, else /tmp), removed at
+ * exit: every run starts from empty state, so the output depends only on
+ * the input. The store's change list is committed after every batch (offset
+ * = the line number), as a worker checkpoints, so it does not grow.
  * See docs/pipeline-spec.md, "Running a pipeline locally". */
 #include <errno.h>
 #include <inttypes.h>
@@ -210,7 +216,28 @@ static int emit_line(void *opaque, const sl_record *rec, sl_error *err)
                         : SL_OK;
 }
 
-static int run_stream(const run_opts *o, sl_plan *plan, FILE *in, run_state *st)
+/* Creates a fresh directory for the run's state store into dir (PATH_MAX). */
+static int make_state_dir(char *dir, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    if ((size_t)snprintf(dir, size, "%s/sluicectl-run-XXXXXX", tmp) >= size)
+        return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int commit_state(sl_state *state, size_t lineno)
+{
+    sl_error err;
+    if (!state || sl_state_checkpoint_commit(state, (int64_t)lineno, -1, &err) == SL_OK)
+        return 0;
+    fprintf(stderr, "sluicectl run: state store: %s\n", err.msg);
+    return 1;
+}
+
+static int run_stream(const run_opts *o, sl_plan *plan, FILE *in, run_state *st,
+                      sl_state *state)
 {
     sl_error err;
     sl_exec *ex = sl_exec_create(plan, NULL, emit_line, st, &err);
@@ -225,6 +252,8 @@ static int run_stream(const run_opts *o, sl_plan *plan, FILE *in, run_state *st)
         status = 1;
         goto out;
     }
+    if (state)
+        sl_exec_set_state(ex, state);
     while ((n = getline(&line, &cap, in)) >= 0) {
         sl_message msg;
         sl_header headers[RUN_MAX_HEADERS];
@@ -245,6 +274,10 @@ static int run_stream(const run_opts *o, sl_plan *plan, FILE *in, run_state *st)
             break;
         }
         if (++since_reset >= o->batch) {
+            if (commit_state(state, lineno)) {
+                status = 1;
+                break;
+            }
             flush_out(st);
             sl_exec_batch_reset(ex);
             sl_mem_reset(mem);
@@ -263,7 +296,14 @@ static int run_stream(const run_opts *o, sl_plan *plan, FILE *in, run_state *st)
         status = 1;
     }
     const sl_exec_counters *c = sl_exec_counters_get(ex);
-    if (o->stats)
+    if (o->stats && state)
+        fprintf(stderr,
+                "sluicectl run: lines=%zu in=%" PRIu64 " out=%" PRIu64 " dropped=%" PRIu64
+                " errors=%" PRIu64 " dead_lettered=%" PRIu64 " skipped=%" PRIu64
+                " late=%" PRIu64 "\n",
+                lineno, c->in, c->out, c->dropped, c->errors, c->dead_lettered, c->skipped,
+                c->late);
+    else if (o->stats)
         fprintf(stderr,
                 "sluicectl run: lines=%zu in=%" PRIu64 " out=%" PRIu64 " dropped=%" PRIu64
                 " errors=%" PRIu64 " dead_lettered=%" PRIu64 " skipped=%" PRIu64 "\n",
@@ -302,7 +342,31 @@ int sluicectl_run(int argc, char **argv)
         sl_plan_free(plan);
         return 2;
     }
-    status = run_stream(&o, plan, in, &st);
+    char state_dir[4096] = "";
+    sl_state *state = NULL;
+    if (sl_plan_is_stateful(plan)) {
+        sl_error err;
+        if (make_state_dir(state_dir, sizeof(state_dir)) != 0) {
+            fprintf(stderr, "sluicectl run: cannot create a state directory: %s\n",
+                    strerror(errno));
+            state_dir[0] = '\0';
+            status = 1;
+            goto done;
+        }
+        if (!(state = sl_state_open(state_dir, NULL, &err))) {
+            fprintf(stderr, "sluicectl run: cannot open the state store: %s\n", err.msg);
+            status = 1;
+            goto done;
+        }
+    }
+    status = run_stream(&o, plan, in, &st, state);
+done:
+    sl_state_close(state);
+    if (state_dir[0]) {
+        sl_error err;
+        if (sl_state_destroy_dir(state_dir, &err) != SL_OK)
+            fprintf(stderr, "sluicectl run: cannot remove %s: %s\n", state_dir, err.msg);
+    }
     if (in != stdin)
         fclose(in);
     if (st.out != stdout && fclose(st.out) != 0)

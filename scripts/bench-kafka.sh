@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench-kafka.sh — the Kafka throughput benchmark: (a) the raw librdkafka
 # pass-through baseline (bench-kafka_passthrough) and, once the worker data
-# plane exists, (b) the same copy done by a Sluice worker, and the ratio b/a.
+# plane exists, (b) the same copy done by a Sluice worker, and the ratio b/a;
+# (c) a stateful worker (10 s tumbling window, mean + count over 1,000 keys)
+# with its ratio to (a) and its checkpoint overhead.
 #
 #   scripts/bench-kafka.sh [--bootstrap B | --embedded] [--count N]
 #                          [--partitions 4] [--runs 3] [--build DIR]
@@ -152,6 +154,72 @@ SPEC
     awk -v n="$n" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f\n", n / ((e - s) / 1e9) }'
 }
 
+# window_run INPUT OUTPUT COUNT: the issue's stateful benchmark — a
+# standalone sluice-worker runs a 10 s tumbling window (mean and count of
+# speed per device; bench-kafka_load writes 1,000 devices) over INPUT with
+# the default checkpoint interval. Windows close only when time moves on,
+# so the run ends when the worker has consumed all COUNT inputs (its
+# /metrics, sluice_task_messages_in_total), not on outputs. Prints
+# "MSG_PER_S CHECKPOINT_FRACTION CHECKPOINT_MEAN_MS": COUNT over the time
+# from the worker's start to the last input processed (start-up and the
+# empty restore included, as in worker_run), and the share of the threads'
+# time spent in checkpoints (flush outputs + changelog, RocksDB batch,
+# offset commit) with the mean checkpoint duration.
+window_run() {
+    local input=$1 output=$2 n=$3 guarantee=${4:-at-least-once} name spec pid start end port in metrics
+    name="w$(date +%s%N | tail -c 10)"
+    spec="$tmp/$name.json"
+    port=$((20000 + RANDOM % 30000))
+    cat >"$spec" <<SPEC
+{"name": "$name", "input": {"topic": "$input", "value_format": "json"},
+ "steps": [{"op": "tumbling_window", "size": "10s",
+            "aggregate": {"avg_speed": "mean(speed)", "n": "count()"}, "emit": "final"},
+           {"op": "to_topic", "topic": "$output"}],
+ "guarantee": "$guarantee"}
+SPEC
+    start=$(date +%s%N)
+    "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
+        --output-partitions "$partitions" --log-level warn --state-dir "$tmp/state-$name" \
+        --metrics-port "$port" --metrics-address 127.0.0.1 2>"$tmp/$name.log" &
+    pid=$!
+    in=0
+    for _ in $(seq 1 6000); do
+        metrics=$(curl -s "http://127.0.0.1:$port/metrics" || true)
+        in=$(echo "$metrics" | awk '/^sluice_task_messages_in_total/ { s += $2 } END { print s + 0 }')
+        [ "$in" -ge "$n" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    end=$(date +%s%N)
+    if [ "$in" -lt "$n" ]; then
+        kill "$pid" 2>/dev/null; cat "$tmp/$name.log" >&2; return 1
+    fi
+    kill -TERM "$pid"; wait "$pid" || { cat "$tmp/$name.log" >&2; return 1; }
+    echo "$metrics" | awk -v n="$n" -v s="$start" -v e="$end" '
+        /^sluice_checkpoint_seconds_sum/ { cs += $2 }
+        /^sluice_checkpoint_seconds_count/ { cc += $2; split($0, a, "thread=\""); split(a[2], b, "\""); t[b[1]] = 1 }
+        END { secs = (e - s) / 1e9; nt = 0; for (k in t) nt++; if (nt == 0) nt = 1
+              printf "%.0f %.4f %.1f\n", n / secs, cs / (nt * secs), cc ? 1000 * cs / cc : 0 }'
+}
+
+# latency_direct RATE: the same load read straight from its topic: what the
+# broker, the load generator and the probe cost on their own on this machine.
+latency_direct() {
+    local rate=$1 t n
+    t="$tag-latdirect"
+    n=$((rate * 10))
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count 1 \
+        --partitions "$partitions" >/dev/null
+    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
+        --timeout 60 >"$tmp/latdirect.probe" &
+    local probe=$!
+    sleep 1
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
+        --partitions "$partitions" --rate "$rate" >/dev/null
+    wait "$probe" || true
+    cat "$tmp/latdirect.probe"
+}
+
 # latency_run RATE: end-to-end latency of the same pipeline at a fixed rate:
 # bench-kafka_load writes "ts" = send time, bench-latency_probe reads the
 # outputs and reports now - ts.
@@ -208,8 +276,31 @@ if [ -s "$tmp/b.txt" ]; then
     echo "worker (Sluice pass-through pipeline): median ${b} msg/s over $runs runs"
     awk -v a="$a" -v b="$b" 'BEGIN { printf "ratio b/a = %.2f\n", (a > 0 ? b / a : 0) }'
     echo "worker peak RSS: median $(median <"$tmp/rss.txt") KiB"
+    # (c) the stateful pipeline against the same baseline
+    : >"$tmp/c.txt"; : >"$tmp/c_ck.txt"; : >"$tmp/c_ckms.txt"
+    for i in $(seq 1 "$runs"); do
+        c_run=$(window_run "$input" "$tag-c-$i" "$count") || die "window run $i failed"
+        set -- $c_run
+        echo "window run $i: msg_per_s=$1 checkpoint_share=$2 checkpoint_mean_ms=$3"
+        echo "$1" >>"$tmp/c.txt"; echo "$2" >>"$tmp/c_ck.txt"; echo "$3" >>"$tmp/c_ckms.txt"
+    done
+    c=$(median <"$tmp/c.txt")
+    echo "worker (10 s tumbling window, mean + count, 1,000 keys): median ${c} msg/s over $runs runs"
+    awk -v a="$a" -v c="$c" 'BEGIN { printf "ratio window/a = %.2f (target >= 0.4)\n", (a > 0 ? c / a : 0) }'
+    echo "checkpoint overhead at the default interval (1 s): median share of thread time" \
+        "$(median <"$tmp/c_ck.txt"), mean checkpoint $(median <"$tmp/c_ckms.txt") ms"
+    if [ "$kind" = kafka ]; then
+        # The same window with "guarantee": "exactly-once" (one run: its cost)
+        e_run=$(window_run "$input" "$tag-e" "$count" exactly-once) || die "exactly-once run failed"
+        set -- $e_run
+        echo "window, exactly-once: msg_per_s=$1 checkpoint_share=$2 checkpoint_mean_ms=$3"
+        awk -v a="$a" -v e="$1" 'BEGIN { printf "ratio window-exactly-once/a = %.2f\n", (a > 0 ? e / a : 0) }'
+    fi
     rate=$((b / 2))
     [ "$kind" = embedded ] && [ "$rate" -gt 10000 ] && rate=10000
     echo "latency at ~half of (b): $rate msg/s for 10 s"
+    echo "  baseline, no pipeline (load -> topic -> probe):"
+    latency_direct "$rate"
+    echo "  through the worker (load -> input -> worker -> output -> probe):"
     latency_run "$rate"
 fi

@@ -12,7 +12,8 @@
  * plan->steps directly. One owner frees everything with sl_plan_free.
  *
  * Files: sl_spec_parse.c (top level, input, error collection),
- * sl_spec_steps.c (per-op validation), sl_spec_suggest.c (edit distance),
+ * sl_spec_steps.c (per-op validation), sl_spec_windows.c (windows and
+ * aggregate), sl_spec_suggest.c (edit distance),
  * sl_spec_render.c (canonical JSON). */
 #ifndef SL_SPEC_H
 #define SL_SPEC_H
@@ -27,9 +28,9 @@
 typedef struct sl_expr sl_expr;
 
 /* Every op the spec language knows, as an X-macro: enum suffix, spec name,
- * whether this build runs it. Stateful ops are listed so that the state issue
- * only flips their flag and adds a validator; until then they are reported as
- * not available (and never suggested). */
+ * whether this build runs it (an op listed as 0 is reported as not available
+ * and never suggested). The stateful ops (windows, aggregate) are validated
+ * in sl_spec_windows.c and fill the window fields of sl_step. */
 #define SL_STEP_OP_LIST(X)                                  \
     X(ASSIGN, "assign", 1)                                  \
     X(FILTER, "filter", 1)                                  \
@@ -42,12 +43,12 @@ typedef struct sl_expr sl_expr;
     X(SET_TIMESTAMP, "set_timestamp", 1)                    \
     X(TO_TOPIC, "to_topic", 1)                              \
     X(PRINT, "print", 1)                                    \
-    X(TUMBLING_WINDOW, "tumbling_window", 0)                \
-    X(HOPPING_WINDOW, "hopping_window", 0)                  \
-    X(SLIDING_WINDOW, "sliding_window", 0)                  \
-    X(TUMBLING_COUNT_WINDOW, "tumbling_count_window", 0)    \
-    X(HOPPING_COUNT_WINDOW, "hopping_count_window", 0)      \
-    X(AGGREGATE, "aggregate", 0)
+    X(TUMBLING_WINDOW, "tumbling_window", 1)                \
+    X(HOPPING_WINDOW, "hopping_window", 1)                  \
+    X(SLIDING_WINDOW, "sliding_window", 1)                  \
+    X(TUMBLING_COUNT_WINDOW, "tumbling_count_window", 1)    \
+    X(HOPPING_COUNT_WINDOW, "hopping_count_window", 1)      \
+    X(AGGREGATE, "aggregate", 1)
 
 typedef enum sl_step_op {
 #define SL_STEP_OP_ENUM(id, name, avail) SL_STEP_##id,
@@ -71,6 +72,44 @@ typedef enum sl_on_error {
     SL_ON_ERROR_FAIL
 } sl_on_error;
 
+/* Aggregation functions of window and aggregate steps, as an X-macro: enum
+ * suffix, name as written in the spec ("mean(speed)"). COUNT_ALL is count()
+ * (every message), COUNT is count(expr) (non-null values). */
+#define SL_AGG_KIND_LIST(X) \
+    X(COUNT_ALL, "count")   \
+    X(COUNT, "count")       \
+    X(SUM, "sum")           \
+    X(MEAN, "mean")         \
+    X(MIN, "min")           \
+    X(MAX, "max")           \
+    X(FIRST, "first")       \
+    X(LAST, "last")         \
+    X(COLLECT, "collect")
+
+typedef enum sl_agg_kind {
+#define SL_AGG_KIND_ENUM(id, name) SL_AGG_##id,
+    SL_AGG_KIND_LIST(SL_AGG_KIND_ENUM)
+#undef SL_AGG_KIND_ENUM
+        SL_AGG__COUNT
+} sl_agg_kind;
+
+/* One output of an aggregate: name = "fn(expr)". src is the whole text as
+ * written; expr is the compiled inner expression (NULL for count()). */
+typedef struct sl_agg {
+    char *name;
+    char *src;
+    sl_agg_kind kind;
+    sl_expr *expr;
+} sl_agg;
+
+/* emit: when a window's result goes on (final: once, when it closes;
+ * current: after every message that updated it). */
+typedef enum sl_emit_mode { SL_EMIT_FINAL = 0, SL_EMIT_CURRENT } sl_emit_mode;
+
+/* closing: whose stream time closes windows (the message key's own, or the
+ * whole partition's). */
+typedef enum sl_closing { SL_CLOSING_KEY = 0, SL_CLOSING_PARTITION } sl_closing;
+
 /* One named expression or column: assign (name = expr), select/drop (name),
  * rename (name -> new_name). src is the expression text as written. */
 typedef struct sl_column {
@@ -91,6 +130,16 @@ typedef struct sl_step {
     char *topic;            /* to_topic */
     sl_format value_format; /* to_topic: how the value is written (default: input's) */
     bool metadata;          /* print: include key and timestamp */
+    /* windows and aggregate (zero for the other ops) */
+    int64_t size_ms;        /* time windows: window length */
+    int64_t step_ms;        /* hopping_window: distance between window starts */
+    int64_t grace_ms;       /* time windows: lateness allowed (default 0) */
+    int64_t count;          /* count windows: messages per window */
+    int64_t count_step;     /* hopping_count_window: messages between window starts */
+    sl_emit_mode emit;      /* windows (default final) */
+    sl_closing closing;     /* time windows (default key) */
+    sl_agg *aggs;           /* windows, aggregate: the outputs, in spec order */
+    size_t naggs;
 } sl_step;
 
 typedef struct sl_plan_input {
@@ -142,6 +191,11 @@ int sl_plan_is_stateful(const sl_plan *plan);
 
 /* Spec name of an op ("assign"); "?" when out of range. */
 const char *sl_step_op_name(sl_step_op op);
+
+/* Spec name of an aggregation function ("mean"), of emit and closing. */
+const char *sl_agg_kind_name(sl_agg_kind k);
+const char *sl_emit_mode_name(sl_emit_mode e);
+const char *sl_closing_name(sl_closing c);
 
 /* Spec name of a format ("json"). */
 const char *sl_format_name(sl_format f);

@@ -60,6 +60,16 @@ int spec_check_topic(spec_ctx *ctx, const char *topic, const char *where);
 void spec_step_parse(spec_ctx *ctx, yyjson_val *v, size_t index, sl_format dflt_format,
                      sl_step *step);
 
+/* Readers and field lists of the stateful ops (sl_spec_windows.c). */
+void spec_read_window(spec_ctx *ctx, yyjson_val *v, const char *prefix, sl_step *s);
+void spec_read_aggregate(spec_ctx *ctx, yyjson_val *v, const char *prefix, sl_step *s);
+extern const char *const spec_f_tumbling[];
+extern const char *const spec_f_hopping[];
+extern const char *const spec_f_sliding[];
+extern const char *const spec_f_tumbling_count[];
+extern const char *const spec_f_hopping_count[];
+extern const char *const spec_f_aggregate[];
+
 /* Frees what a step owns (not the step itself). */
 void spec_step_clear(sl_step *step);
 

@@ -32,6 +32,38 @@ static yyjson_mut_val *render_columns(yyjson_mut_doc *d, const sl_step *s)
     return cols;
 }
 
+/* aggregate: {"name": "fn(expr)"} as written. */
+static yyjson_mut_val *render_aggs(yyjson_mut_doc *d, const sl_step *s)
+{
+    yyjson_mut_val *o = yyjson_mut_obj(d);
+    for (size_t i = 0; o && i < s->naggs; i++)
+        if (!yyjson_mut_obj_add_str(d, o, s->aggs[i].name, s->aggs[i].src))
+            return NULL;
+    return o;
+}
+
+/* The fields of window steps, durations as integer milliseconds. */
+static bool render_window(yyjson_mut_doc *d, yyjson_mut_val *o, const sl_step *s)
+{
+    bool ok = true, is_count = s->op == SL_STEP_TUMBLING_COUNT_WINDOW ||
+                               s->op == SL_STEP_HOPPING_COUNT_WINDOW;
+    if (is_count) {
+        ok = yyjson_mut_obj_add_int(d, o, "count", s->count);
+        if (s->op == SL_STEP_HOPPING_COUNT_WINDOW)
+            ok = ok && yyjson_mut_obj_add_int(d, o, "step", s->count_step);
+    } else {
+        ok = yyjson_mut_obj_add_int(d, o, "size", s->size_ms);
+        if (s->op == SL_STEP_HOPPING_WINDOW)
+            ok = ok && yyjson_mut_obj_add_int(d, o, "step", s->step_ms);
+        ok = ok && yyjson_mut_obj_add_int(d, o, "grace", s->grace_ms);
+    }
+    ok = ok && yyjson_mut_obj_add_val(d, o, "aggregate", render_aggs(d, s)) &&
+         yyjson_mut_obj_add_str(d, o, "emit", sl_emit_mode_name(s->emit));
+    if (!is_count)
+        ok = ok && yyjson_mut_obj_add_str(d, o, "closing", sl_closing_name(s->closing));
+    return ok;
+}
+
 static yyjson_mut_val *render_step(yyjson_mut_doc *d, const sl_step *s)
 {
     yyjson_mut_val *o = yyjson_mut_obj(d);
@@ -54,6 +86,16 @@ static yyjson_mut_val *render_step(yyjson_mut_doc *d, const sl_step *s)
         break;
     case SL_STEP_PRINT:
         ok = ok && yyjson_mut_obj_add_bool(d, o, "metadata", s->metadata);
+        break;
+    case SL_STEP_TUMBLING_WINDOW:
+    case SL_STEP_HOPPING_WINDOW:
+    case SL_STEP_SLIDING_WINDOW:
+    case SL_STEP_TUMBLING_COUNT_WINDOW:
+    case SL_STEP_HOPPING_COUNT_WINDOW:
+        ok = ok && render_window(d, o, s);
+        break;
+    case SL_STEP_AGGREGATE:
+        ok = ok && yyjson_mut_obj_add_val(d, o, "aggregate", render_aggs(d, s));
         break;
     default:
         if (s->src)

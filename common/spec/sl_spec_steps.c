@@ -3,8 +3,8 @@
  *
  * A step is an object {"op": NAME, ...fields}; each op declares its fields
  * (for unknown-field checks and suggestions) and a reader that fills the
- * sl_step. Ops listed in SL_STEP_OP_LIST as not available (the stateful ones)
- * have no reader yet and are reported as such. */
+ * sl_step. The stateful ops' readers live in sl_spec_windows.c. An op listed
+ * in SL_STEP_OP_LIST as not available has no reader and is reported as such. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +215,14 @@ static const op_info op_table[SL_STEP__COUNT] = {
     [SL_STEP_SET_TIMESTAMP] = {"set_timestamp", 1, f_expr, read_expr},
     [SL_STEP_TO_TOPIC] = {"to_topic", 1, f_to_topic, read_to_topic},
     [SL_STEP_PRINT] = {"print", 1, f_print, read_print},
+    [SL_STEP_TUMBLING_WINDOW] = {"tumbling_window", 1, spec_f_tumbling, spec_read_window},
+    [SL_STEP_HOPPING_WINDOW] = {"hopping_window", 1, spec_f_hopping, spec_read_window},
+    [SL_STEP_SLIDING_WINDOW] = {"sliding_window", 1, spec_f_sliding, spec_read_window},
+    [SL_STEP_TUMBLING_COUNT_WINDOW] = {"tumbling_count_window", 1, spec_f_tumbling_count,
+                                       spec_read_window},
+    [SL_STEP_HOPPING_COUNT_WINDOW] = {"hopping_count_window", 1, spec_f_hopping_count,
+                                      spec_read_window},
+    [SL_STEP_AGGREGATE] = {"aggregate", 1, spec_f_aggregate, spec_read_aggregate},
 };
 
 /* Names of the ops this build runs, for suggestions (NULL-terminated). */
@@ -352,5 +360,11 @@ void spec_step_clear(sl_step *s)
     free(s->src);
     sl_expr_free(s->expr);
     free(s->topic);
+    for (size_t i = 0; i < s->naggs; i++) {
+        free(s->aggs[i].name);
+        free(s->aggs[i].src);
+        sl_expr_free(s->aggs[i].expr);
+    }
+    free(s->aggs);
     memset(s, 0, sizeof(*s));
 }

@@ -75,12 +75,26 @@ static inline void sl_test_records_free(sl_test_records *rs)
     memset(rs, 0, sizeof(*rs));
 }
 
+static inline size_t sl_test_read_topic_iso(const char *bootstrap, const char *topic,
+                                            size_t want, int idle_ms, int timeout_ms,
+                                            const char *isolation, sl_test_records *out);
+
 /* Reads every partition of topic from the beginning until at least want
  * records arrived and then idle_ms passed without more (or timeout_ms in
- * all). isolation may be NULL or "read_committed". Appends to out; returns
- * the number read. */
+ * all), with librdkafka's default isolation (read_committed). Appends to
+ * out; returns the number read. */
 static inline size_t sl_test_read_topic(const char *bootstrap, const char *topic, size_t want,
                                         int idle_ms, int timeout_ms, sl_test_records *out)
+{
+    return sl_test_read_topic_iso(bootstrap, topic, want, idle_ms, timeout_ms, NULL, out);
+}
+
+/* sl_test_read_topic with an explicit isolation.level: "read_committed"
+ * (only what committed transactions wrote) or "read_uncommitted"
+ * (everything, aborted transactions included); NULL: the default. */
+static inline size_t sl_test_read_topic_iso(const char *bootstrap, const char *topic,
+                                            size_t want, int idle_ms, int timeout_ms,
+                                            const char *isolation, sl_test_records *out)
 {
     sl_error err;
     sl_topic_admin *a = sl_topic_admin_create(bootstrap, NULL, 15000, &err);
@@ -92,7 +106,11 @@ static inline size_t sl_test_read_topic(const char *bootstrap, const char *topic
     sl_topic_admin_destroy(a);
     if (rc != SL_OK)
         return 0;
-    sl_consumer *c = sl_consumer_create(bootstrap, NULL, NULL, &err);
+    sl_kafka_props props = {0};
+    if (isolation)
+        sl_kafka_props_add(&props, "isolation.level", isolation, &err);
+    sl_consumer *c = sl_consumer_create(bootstrap, NULL, &props, &err);
+    sl_kafka_props_clear(&props);
     if (!c)
         return 0;
     for (int p = 0; p < parts; p++)

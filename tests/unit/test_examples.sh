@@ -107,6 +107,16 @@ grep -q "line [145]:" "$tmp/mixed.err" && fail "bad envelope: a good or blank li
 grep -q "in=4 out=1 dropped=1 errors=2 dead_lettered=2 skipped=0" "$tmp/stats.err" ||
     { fail "--stats: counters"; cat "$tmp/stats.err" >&2; }
 
+# A stateful pipeline: state in a temporary directory under $TMPDIR, removed
+# at exit; --stats adds the late counter.
+mkdir -p "$tmp/state-tmp"
+TMPDIR="$tmp/state-tmp" "$ctl" run --stats -f "$src/docs/examples/speeding-window/pipeline.json" \
+    -i "$src/docs/examples/speeding-window/input.jsonl" >/dev/null 2>"$tmp/win.err" ||
+    { fail "speeding-window with TMPDIR: exit status"; cat "$tmp/win.err" >&2; }
+grep -q "in=11 out=3 dropped=2 errors=0 dead_lettered=0 skipped=0 late=1" "$tmp/win.err" ||
+    { fail "--stats of a window pipeline: counters"; cat "$tmp/win.err" >&2; }
+[ -z "$(ls -A "$tmp/state-tmp")" ] || fail "the state directory was not removed"
+
 # value_format string: the envelope's value must be a string (or null).
 printf '%s\n' '{"key":"a","value":{"x":1},"timestamp":1}' '{"key":"a","value":"ERROR x","timestamp":2}' |
     "$ctl" run -f "$src/docs/examples/log-errors/pipeline.json" >"$tmp/str.out" 2>"$tmp/str.err"

@@ -94,10 +94,79 @@ static const bad_case bad_cases[] = {
     {STEP("{\"op\":\"asign\"}"), SL_ERR_INVALID, "steps[0].op", -1, "did you mean 'assign'?"},
     {STEP("{\"op\":\"frobnicate\"}"), SL_ERR_INVALID, "steps[0].op", -1,
      "unknown op 'frobnicate'; expected assign, filter"},
-    {STEP("{\"op\":\"tumbling_window\"}"), SL_ERR_UNSUPPORTED, "steps[0].op", -1,
-     "op 'tumbling_window' is not available yet"},
+    {STEP("{\"op\":\"tumbling_window\"}"), SL_ERR_INVALID, "steps[0].size", -1,
+     "missing required field 'size'"},
     {STEP("{\"op\":\"print\"},{\"op\":\"filter\",\"wher\":\"x\"}"), SL_ERR_INVALID,
      "steps[1].wher", -1, "unknown field 'wher'; did you mean 'where'?"},
+    /* windows and aggregate */
+#define AGG "\"aggregate\":{\"n\":\"count()\"}"
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"10x\"," AGG "}"), SL_ERR_INVALID,
+     "steps[0].size", -1, "invalid duration '10x'"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":-5," AGG "}"), SL_ERR_INVALID, "steps[0].size",
+     -1, "expected a duration >= 0, got -5"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":0," AGG "}"), SL_ERR_INVALID, "steps[0].size", -1,
+     "at least 1ms"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":1.5," AGG "}"), SL_ERR_INVALID, "steps[0].size",
+     -1, "expected a duration"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"grace\":true," AGG "}"), SL_ERR_INVALID,
+     "steps[0].grace", -1, "got a boolean"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\"}"), SL_ERR_INVALID, "steps[0].aggregate",
+     -1, "missing required field 'aggregate'"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{}}"), SL_ERR_INVALID,
+     "steps[0].aggregate", -1, "got an empty object"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":3}}"), SL_ERR_INVALID,
+     "steps[0].aggregate.n", -1, "expected an aggregation such as \"mean(speed)\", got a number"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":\"avg(x)\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.n", 0, "unknown aggregation 'avg'"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":\"maen(x)\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.n", 0, "did you mean 'mean'?"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":\"mean x\"}}"),
+     SL_ERR_SYNTAX, "steps[0].aggregate.n", 5, "expected an aggregation"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":\"mean(x\"}}"),
+     SL_ERR_SYNTAX, "steps[0].aggregate.n", 5, "expected an aggregation"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"n\":\"sum()\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.n", 4, "sum() needs an expression"},
+    /* the position is inside the whole string: "mean(speed * * 2)" -> 13 */
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"avg\":\"mean(speed * * 2)\"}}"),
+     SL_ERR_SYNTAX, "steps[0].aggregate.avg", 13, ""},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"m\":\" max( frob(x) )\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.m", 6, "frob"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"start\":\"count()\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.start", -1, "'start' is reserved"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"aggregate\":{\"a\":\"count()\","
+          "\"a\":\"sum(x)\"}}"),
+     SL_ERR_INVALID, "steps[0].aggregate.a", -1, "output 'a' appears twice"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"emit\":\"finall\"," AGG "}"),
+     SL_ERR_INVALID, "steps[0].emit", -1, "did you mean 'final'?"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"closing\":\"topic\"," AGG "}"),
+     SL_ERR_INVALID, "steps[0].closing", -1, "expected one of 'key', 'partition'"},
+    {STEP("{\"op\":\"tumbling_window\",\"size\":\"1m\",\"step\":\"1s\"," AGG "}"),
+     SL_ERR_INVALID, "steps[0].step", -1, "unknown field 'step'"},
+    {STEP("{\"op\":\"hopping_window\",\"size\":\"1m\"," AGG "}"), SL_ERR_INVALID,
+     "steps[0].step", -1, "missing required field 'step'"},
+    {STEP("{\"op\":\"hopping_window\",\"size\":\"1m\",\"step\":\"2m\"," AGG "}"), SL_ERR_INVALID,
+     "steps[0].step", -1, "at most the size (60000ms), got 120000ms"},
+    {STEP("{\"op\":\"hopping_window\",\"size\":\"1h\",\"step\":1," AGG "}"), SL_ERR_INVALID,
+     "steps[0].step", -1, "size / step must be at most 1000"},
+    {STEP("{\"op\":\"sliding_window\",\"size\":\"1m\",\"closing\":\"partition\"," AGG "}"),
+     SL_ERR_UNSUPPORTED, "steps[0].closing", -1, "supports only closing \"key\""},
+    {STEP("{\"op\":\"tumbling_count_window\"," AGG "}"), SL_ERR_INVALID, "steps[0].count", -1,
+     "missing required field 'count'"},
+    {STEP("{\"op\":\"tumbling_count_window\",\"count\":0," AGG "}"), SL_ERR_INVALID,
+     "steps[0].count", -1, "an integer 1..1000000000"},
+    {STEP("{\"op\":\"tumbling_count_window\",\"count\":3,\"grace\":\"1s\"," AGG "}"),
+     SL_ERR_INVALID, "steps[0].grace", -1, "unknown field 'grace'"},
+    {STEP("{\"op\":\"hopping_count_window\",\"count\":3,\"step\":4," AGG "}"), SL_ERR_INVALID,
+     "steps[0].step", -1, "step (4) must not be larger than count (3)"},
+    {STEP("{\"op\":\"hopping_count_window\",\"count\":3,\"step\":\"1\"," AGG "}"),
+     SL_ERR_INVALID, "steps[0].step", -1, "got a string"},
+    {STEP("{\"op\":\"aggregate\"}"), SL_ERR_INVALID, "steps[0].aggregate", -1,
+     "missing required field 'aggregate'"},
+    {STEP("{\"op\":\"aggregate\",\"aggregate\":{\"n\":\"count()\"},\"emit\":\"current\"}"),
+     SL_ERR_INVALID, "steps[0].emit", -1, "unknown field 'emit'"},
+    {STEP("{\"op\":\"aggregate\",\"aggregate\":{\"t\":\"collect(a[)\"}}"), SL_ERR_SYNTAX,
+     "steps[0].aggregate.t", -2, ""},
+#undef AGG
     /* filter */
     {STEP("{\"op\":\"filter\"}"), SL_ERR_INVALID, "steps[0].where", -1,
      "missing required field 'where'"},
@@ -317,6 +386,69 @@ static void test_render_roundtrip(void **state)
     sl_plan_free(q);
 }
 
+static void test_window_specs(void **state)
+{
+    (void)state;
+    sl_plan *p = parse_ok(
+        "{\"name\":\"w\",\"input\":{\"topic\":\"in\"},\"steps\":["
+        "{\"op\":\"tumbling_window\",\"size\":\"30s\",\"aggregate\":{\"avg\":\"mean(speed)\","
+        "\"n\":\"count()\",\"nn\":\" count( x )\"}},"
+        "{\"op\":\"hopping_window\",\"size\":60000,\"step\":\"20s\",\"grace\":\"1s\","
+        "\"aggregate\":{\"c\":\"collect(a.b)\"},\"emit\":\"current\",\"closing\":\"partition\"},"
+        "{\"op\":\"sliding_window\",\"size\":\"1h\",\"aggregate\":{\"m\":\"max(x)\"}},"
+        "{\"op\":\"tumbling_count_window\",\"count\":3,\"aggregate\":{\"f\":\"first(x)\"}},"
+        "{\"op\":\"hopping_count_window\",\"count\":4,\"step\":2,\"aggregate\":{\"l\":\"last(x)\"}},"
+        "{\"op\":\"aggregate\",\"aggregate\":{\"s\":\"sum(x)\",\"mn\":\"min(x)\"}}]}");
+    const sl_step *s = p->steps;
+    assert_int_equal(s[0].size_ms, 30000);
+    assert_int_equal(s[0].step_ms, 30000);
+    assert_int_equal(s[0].grace_ms, 0);
+    assert_int_equal(s[0].emit, SL_EMIT_FINAL);
+    assert_int_equal(s[0].closing, SL_CLOSING_KEY);
+    assert_int_equal(s[0].naggs, 3);
+    assert_int_equal(s[0].aggs[0].kind, SL_AGG_MEAN);
+    assert_non_null(s[0].aggs[0].expr);
+    assert_int_equal(s[0].aggs[1].kind, SL_AGG_COUNT_ALL);
+    assert_null(s[0].aggs[1].expr);
+    assert_int_equal(s[0].aggs[2].kind, SL_AGG_COUNT);
+    assert_string_equal(s[0].aggs[2].src, " count( x )");
+    assert_int_equal(s[1].size_ms, 60000);
+    assert_int_equal(s[1].step_ms, 20000);
+    assert_int_equal(s[1].grace_ms, 1000);
+    assert_int_equal(s[1].emit, SL_EMIT_CURRENT);
+    assert_int_equal(s[1].closing, SL_CLOSING_PARTITION);
+    assert_int_equal(s[1].aggs[0].kind, SL_AGG_COLLECT);
+    assert_int_equal(s[2].size_ms, 3600000);
+    assert_int_equal(s[3].count, 3);
+    assert_int_equal(s[3].count_step, 3);
+    assert_int_equal(s[4].count_step, 2);
+    assert_int_equal(s[5].aggs[1].kind, SL_AGG_MIN);
+    assert_true(sl_plan_is_stateful(p));
+    assert_string_equal(sl_agg_kind_name(SL_AGG_COLLECT), "collect");
+    assert_string_equal(sl_emit_mode_name(SL_EMIT_CURRENT), "current");
+    assert_string_equal(sl_closing_name(SL_CLOSING_PARTITION), "partition");
+
+    /* rendering writes durations in ms and every default; it parses back */
+    sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT;
+    assert_int_equal(sl_plan_render(p, &a, NULL), SL_OK);
+    assert_non_null(strstr(a.data, "{\"op\":\"tumbling_window\",\"size\":30000,\"grace\":0,"
+                                   "\"aggregate\":{\"avg\":\"mean(speed)\",\"n\":\"count()\","
+                                   "\"nn\":\" count( x )\"},\"emit\":\"final\",\"closing\":\"key\"}"));
+    assert_non_null(strstr(a.data, "{\"op\":\"hopping_count_window\",\"count\":4,\"step\":2,"
+                                   "\"aggregate\":{\"l\":\"last(x)\"},\"emit\":\"final\"}"));
+    sl_plan *q = parse_ok(a.data);
+    assert_int_equal(sl_plan_render(q, &b, NULL), SL_OK);
+    assert_string_equal(a.data, b.data);
+    sl_buf_free(&a);
+    sl_buf_free(&b);
+    sl_plan_free(q);
+    sl_plan_free(p);
+
+    p = parse_ok("{\"name\":\"w\",\"input\":{\"topic\":\"in\"},\"steps\":[{\"op\":\"print\"}]}");
+    assert_false(sl_plan_is_stateful(p));
+    sl_plan_free(p);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -336,7 +468,7 @@ int main(void)
         cmocka_unit_test(test_bad_specs),      cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_full_spec),      cmocka_unit_test(test_all_errors),
         cmocka_unit_test(test_suggest),        cmocka_unit_test(test_render_roundtrip),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),          cmocka_unit_test(test_window_specs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

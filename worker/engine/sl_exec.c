@@ -79,6 +79,7 @@ void sl_exec_destroy(sl_exec *ex)
         }
         free(ex->names);
     }
+    exec_window_free_all(ex);
     free(ex->tmp);
     sl_buf_free(&ex->kbuf);
     sl_buf_free(&ex->vbuf);
@@ -97,6 +98,7 @@ int sl_exec_process(sl_exec *ex, const sl_message *msg, sl_error *err)
     ex->msg = msg;
     ex->fatal = 0;
     sl_error_clear(&perr);
+    item.no_headers = 0;
     rc = exec_decode(ex, msg, &item, &perr);
     if (rc == SL_OK)
         rc = exec_run_steps(ex, &item, 0, &perr);
@@ -127,6 +129,8 @@ int sl_exec_process_batch(sl_exec *ex, const sl_message *msgs, size_t n, size_t 
 
 int sl_exec_set_state(sl_exec *ex, sl_state *state)
 {
+    if (state != ex->state)
+        exec_window_free_all(ex); /* in-memory indexes belong to the old store */
     ex->state = state;
     return SL_OK;
 }

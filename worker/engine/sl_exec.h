@@ -1,4 +1,4 @@
-/* sl_exec — the executor of a pipeline's stateless steps for one task.
+/* sl_exec — the executor of a pipeline's steps for one task.
  *
  * One sl_exec runs one plan (sl_spec.h) for one task (pipeline × input
  * partition) on one thread. The caller feeds it messages (bytes as they came
@@ -8,6 +8,13 @@
  * order. Nothing else leaves the pipeline: a spec without a to_topic step
  * produces no output (as in Quix Streams, results only go where to_topic
  * sends them).
+ *
+ * Windows and aggregate (sl_window.c) keep their state in the task's
+ * sl_state (sl_exec_set_state) and hand their results, not the message, to
+ * the steps after them; a result may belong to another key than the message
+ * that produced it (closing "partition"). A processing error in a step after
+ * a window is routed as an error of the message that produced the result;
+ * the window state it changed stays changed.
  *
  * Memory: every per-message allocation (decoded documents, rows, expression
  * results, encoded output) comes from the executor's per-batch sl_mem. The
@@ -76,10 +83,14 @@ typedef int (*sl_exec_emit_fn)(void *opaque, const sl_record *rec, sl_error *err
 typedef struct sl_exec_counters {
     uint64_t in;            /* messages given to sl_exec_process */
     uint64_t out;           /* records emitted by to_topic steps */
-    uint64_t dropped;       /* messages (or expanded elements) dropped by filter */
+    uint64_t dropped;       /* messages (or expanded elements) dropped by filter, or by a
+                             * window / aggregate step (null key, time window before
+                             * the epoch) */
     uint64_t errors;        /* processing errors, whatever on_error says */
     uint64_t dead_lettered; /* records emitted to the dead-letter topic */
     uint64_t skipped;       /* messages dropped because of on_error=skip */
+    uint64_t late;          /* messages dropped by a time window: every window they
+                             * belong to had closed */
 } sl_exec_counters;
 
 /* Returns a new executor for plan (borrowed: must outlive the executor) that

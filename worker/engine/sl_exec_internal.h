@@ -1,7 +1,8 @@
 /* sl_exec_internal — the executor's state and the functions its files share
  * (sl_exec.c: lifecycle and the per-message driver; sl_decode.c: input
  * formats; sl_steps.c: the stateless steps; sl_output.c: to_topic records;
- * sl_dead_letter.c: error routing). Private to worker/engine/. */
+ * sl_dead_letter.c: error routing; sl_window.c: windows and the running
+ * aggregate). Private to worker/engine/. */
 #ifndef SL_EXEC_INTERNAL_H
 #define SL_EXEC_INTERNAL_H
 
@@ -34,6 +35,7 @@ struct sl_exec {
     int err_step;           /* see sl_exec_last_error_step */
     int fatal;              /* last error must not be routed (emit failed, OOM) */
     sl_state *state; /* the task's state store, borrowed; NULL if none */
+    struct exec_window **win; /* [plan->nsteps]: stateful steps' runtime, made lazily */
 };
 
 /* One message (or expanded element) flowing through the steps: the row and
@@ -44,6 +46,7 @@ typedef struct exec_item {
     const void *key_raw;
     size_t key_raw_len;
     int key_is_raw;
+    int no_headers; /* a window result: records carry no headers (as in Quix) */
 } exec_item;
 
 /* Decodes msg into item per plan->input (key, value, input.timestamp).
@@ -54,6 +57,15 @@ int exec_decode(sl_exec *ex, const sl_message *msg, exec_item *item, sl_error *e
 /* Runs steps[start..] on item. 0, or a processing error (err->where set,
  * ex->err_step = its index) or a fatal error (ex->fatal). */
 int exec_run_steps(sl_exec *ex, exec_item *item, size_t start, sl_error *err);
+
+/* Runs window or aggregate step s on item, then the remaining steps on each
+ * result it emits (sl_window.c). Errors as exec_run_steps; SL_ERR_STATE
+ * (fatal) when the executor has no state store. */
+int exec_window_step(sl_exec *ex, const sl_step *s, exec_item *item, sl_error *err);
+
+/* Frees the stateful steps' runtime (indexes rebuilt from the store on next
+ * use); called when the store changes and by sl_exec_destroy. */
+void exec_window_free_all(sl_exec *ex);
 
 /* Emits item as a to_topic record of step s (sl_output.c). 0, a processing
  * error of the key expression or encoding, or the callback's error (fatal). */

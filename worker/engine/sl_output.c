@@ -104,8 +104,8 @@ int exec_emit_output(sl_exec *ex, const sl_step *s, exec_item *item, sl_error *e
         goto fail_value;
     rec.topic = s->topic;
     rec.timestamp = item->row.timestamp;
-    rec.headers = msg->headers;
-    rec.nheaders = msg->nheaders;
+    rec.headers = item->no_headers ? NULL : msg->headers;
+    rec.nheaders = item->no_headers ? 0 : msg->nheaders;
     rec.source_partition = msg->partition;
     rc = exec_emit(ex, &rec, err);
     if (rc == SL_OK)

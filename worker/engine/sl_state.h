@@ -26,7 +26,16 @@
  *      list starts empty again;
  *   3. the runtime commits the input offset to Kafka.
  * Restore applies changelog records with sl_state_restore_apply and ends
- * with sl_state_restore_done(changelog_offset).
+ * with sl_state_restore_done(input_offset, changelog_offset). The runtime
+ * stores as changelog_offset a lower bound of the next changelog offset to
+ * read (re-reading a few records is harmless: they carry latest values).
+ * After an aborted exactly-once transaction the runtime calls
+ * sl_state_rollback and recreates the executor.
+ *
+ * Implementation (sl_state.c, sl_state_scan.c; docs/state.md): RocksDB key =
+ * 4-byte big-endian ns + key; the offsets live under keys shorter than 4
+ * bytes (outside every namespace); a write-back cache of entries makes get
+ * and put hash lookups; the dirty entries are the change list.
  *
  * @locality: one sl_state belongs to one task and is used by one thread. */
 #ifndef SL_STATE_H
@@ -85,6 +94,8 @@ int sl_state_delete(sl_state *s, uint32_t ns, const void *key, size_t key_len, s
 typedef int (*sl_state_scan_fn)(void *ud, const void *key, size_t key_len, const void *value,
                                 size_t len);
 int sl_state_scan(sl_state *s, uint32_t ns, sl_state_scan_fn fn, void *ud, sl_error *err);
+/* (The scan works on a snapshot taken when it starts: fn may put/delete on
+ * the store; the pointers it is given stay valid for its call.) */
 
 /* The changes since the last checkpoint (see the protocol above): *out points
  * at an array of *n entries, borrowed until the next call on the store. */
@@ -109,8 +120,23 @@ int sl_state_restore_apply(sl_state *s, uint32_t ns, const void *key, size_t key
 int sl_state_restore_done(sl_state *s, int64_t input_offset, int64_t changelog_offset,
                           sl_error *err);
 
+/* Drops every pending change (the store is back at its last checkpoint),
+ * e.g. after an aborted exactly-once transaction. Operators that keep their
+ * own memory beside the store must then be recreated: the runtime destroys
+ * and recreates the task's executor right after a rollback. */
+void sl_state_rollback(sl_state *s);
+
+/* Number of pending changes (entries changed since the last checkpoint). */
+size_t sl_state_pending_count(const sl_state *s);
+
+/* Changelog records applied by sl_state_restore_apply since open. */
+uint64_t sl_state_restored_count(const sl_state *s);
+
 /* Encodes (ns, key) as a changelog record key and back: 4 bytes big-endian
- * ns, then the key bytes. decode returns SL_ERR_INVALID when too short. */
+ * ns, then the key bytes. decode returns SL_ERR_INVALID when too short;
+ * encode returns SL_ERR_INVALID when out_size is too small (*out_len, if not
+ * NULL, always receives the length needed: 4 + key_len). decode's *key
+ * points into rec_key. */
 int sl_state_changelog_key_encode(uint32_t ns, const void *key, size_t key_len, void *out,
                                   size_t out_size, size_t *out_len);
 int sl_state_changelog_key_decode(const void *rec_key, size_t rec_len, uint32_t *ns,

@@ -194,6 +194,14 @@ int exec_run_steps(sl_exec *ex, exec_item *item, size_t start, sl_error *err)
         case SL_STEP_PRINT:
             rc = step_print(ex, s, item, err);
             break;
+        case SL_STEP_TUMBLING_WINDOW:
+        case SL_STEP_HOPPING_WINDOW:
+        case SL_STEP_TUMBLING_COUNT_WINDOW:
+        case SL_STEP_HOPPING_COUNT_WINDOW:
+        case SL_STEP_SLIDING_WINDOW:
+        case SL_STEP_AGGREGATE:
+            /* the remaining steps ran (or failed) once per result */
+            return exec_window_step(ex, s, item, err);
         default:
             sl_error_set(err, SL_ERR_UNSUPPORTED, "op '%s' is not supported by this engine",
                          sl_step_op_name(s->op));

@@ -55,3 +55,22 @@ int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cf
     };
     return add_all(props, base, cfg, err);
 }
+
+int sl_kafka_defaults_producer_txn(sl_kafka_props *props, const sl_worker_config *cfg,
+                                   const char *txn_id, sl_error *err)
+{
+    static const char *const txn[][2] = {
+        /* A transaction must finish within transaction.timeout.ms anyway; a
+         * record that cannot be delivered in 50 s fails the transaction,
+         * which is aborted and processed again. */
+        {"message.timeout.ms", "50000"},
+        {"transaction.timeout.ms", "60000"},
+        {NULL, NULL},
+    };
+    if (sl_kafka_defaults_producer(props, cfg, err) != SL_OK)
+        return SL_ERR_NOMEM;
+    for (int i = 0; txn[i][0]; i++)
+        if (sl_kafka_props_add(props, txn[i][0], txn[i][1], err) != SL_OK)
+            return SL_ERR_NOMEM;
+    return sl_kafka_props_add(props, "transactional.id", txn_id, err);
+}

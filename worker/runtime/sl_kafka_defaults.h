@@ -13,4 +13,11 @@ int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cf
 /* Appends the producer defaults, then cfg->props, to props (caller clears). */
 int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err);
 
+/* The producer defaults with the settings a transactional producer needs
+ * after the user's properties (which cannot turn them off): a finite
+ * message.timeout.ms below transaction.timeout.ms (librdkafka requires it),
+ * and transactional.id = txn_id. */
+int sl_kafka_defaults_producer_txn(sl_kafka_props *props, const sl_worker_config *cfg,
+                                   const char *txn_id, sl_error *err);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "kafka/sl_topic_admin.h"
 #include "runtime/sl_task_runner.h"
+#include "runtime/sl_task_state.h"
 #include "runtime/sl_worker_metrics.h"
 #include "spec/sl_spec.h"
 #include "util/sl_log.h"
@@ -57,6 +58,31 @@ static int ensure_outputs(sl_topic_admin *admin, const sl_plan *plan, int partit
     return SL_OK;
 }
 
+/* Creates the pipeline's changelog topic "<pipeline>.changelog" unless it
+ * exists: compacted (only the latest value of each state key matters), with
+ * exactly the input's partition count, because task p restores from
+ * changelog partition p. An existing changelog with another partition count
+ * cannot be used. */
+static int ensure_changelog(sl_topic_admin *admin, const sl_plan *plan, int partitions,
+                            sl_error *err)
+{
+    char topic[512];
+    int have = 0;
+    const sl_topic_config configs[] = {{"cleanup.policy", "compact"}};
+    sl_task_state_changelog_topic(plan, topic, sizeof(topic));
+    int rc = sl_topic_admin_ensure_topic(admin, topic, partitions, configs, 1, ADMIN_TIMEOUT_MS,
+                                         &have, err);
+    if (rc != SL_OK)
+        return rc;
+    if (have != partitions)
+        return sl_error_set(err, SL_ERR_INVALID,
+                            "%s has %d partitions but the input %s has %d; state partitions "
+                            "must match input partitions (delete the changelog or the state "
+                            "is lost)",
+                            topic, have, plan->input.topic, partitions);
+    return SL_OK;
+}
+
 int sl_standalone_run(const sl_worker_config *cfg)
 {
     sl_error err;
@@ -82,13 +108,6 @@ int sl_standalone_run(const sl_worker_config *cfg)
                      sl_error_format(&err, buf, sizeof(buf)));
         return 2;
     }
-    if (plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE) {
-        sl_log_error("worker", "pipeline %s asks for exactly-once, which this worker does not "
-                               "provide yet; use \"guarantee\": \"at-least-once\"",
-                     plan->name);
-        status = 2;
-        goto out;
-    }
     admin = sl_topic_admin_create(cfg->bootstrap, &cfg->props, ADMIN_TIMEOUT_MS, &err);
     if (!admin) {
         sl_log_error("worker", "cannot reach Kafka at %s: %s", cfg->bootstrap, err.msg);
@@ -102,6 +121,10 @@ int sl_standalone_run(const sl_worker_config *cfg)
     if (ensure_outputs(admin, plan, cfg->output_partitions ? cfg->output_partitions : partitions,
                        &err) != SL_OK) {
         sl_log_error("worker", "creating output topics: %s", err.msg);
+        goto out;
+    }
+    if (sl_plan_is_stateful(plan) && ensure_changelog(admin, plan, partitions, &err) != SL_OK) {
+        sl_log_error("worker", "changelog topic: %s", err.msg);
         goto out;
     }
     sl_topic_admin_destroy(admin);
@@ -148,8 +171,10 @@ int sl_standalone_run(const sl_worker_config *cfg)
             goto out;
         }
     }
-    sl_log_info("worker", "pipeline %s: %d task(s) of %s on %d thread(s), at-least-once",
-                plan->name, partitions, plan->input.topic, nrunners);
+    sl_log_info("worker", "pipeline %s: %d task(s) of %s on %d thread(s), %s%s", plan->name,
+                partitions, plan->input.topic, nrunners,
+                plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE ? "exactly-once" : "at-least-once",
+                sl_plan_is_stateful(plan) ? ", stateful" : "");
 
     /* Wait for a signal, or for a runner that had to stop by itself. */
     for (;;) {

@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "engine/sl_exec.h"
+#include "engine/sl_state.h"
+#include "kafka/sl_producer.h"
 #include "metrics/sl_metrics.h"
 #include "spec/sl_spec.h"
 
@@ -20,8 +22,13 @@ typedef enum sl_task_state {
     SL_TASK_STOPPED
 } sl_task_state;
 
+struct sl_task_runner;
+
 typedef struct sl_task {
     const sl_plan *plan; /* borrowed */
+    struct sl_task_runner *runner; /* the owning runner (emit callback's context) */
+    sl_producer *producer;         /* where emit sends records: the runner's producer
+                                    * (at-least-once) or txn (exactly-once); borrowed */
     int32_t partition;
     char label[160];     /* "pipeline/partition", for logs */
     sl_exec *exec;       /* owned */
@@ -38,6 +45,18 @@ typedef struct sl_task {
     sl_gauge *m_lag, *m_failed;
     sl_exec_counters published; /* counter values already added to the series */
     uint64_t published_tombstones;
+    /* State (stateful plans; sl_task_state.c) */
+    sl_state *store;          /* owned; NULL for stateless plans */
+    int64_t changelog_pos;    /* lower bound of the changelog's end after our last
+                               * committed checkpoint (see sl_task_state.c) */
+    int64_t changelog_unacked; /* changelog records produced since the last commit */
+    unsigned char *keybuf;    /* scratch for changelog record keys */
+    size_t keybuf_cap;
+    sl_counter *m_restored;   /* changelog records applied by restores */
+    sl_gauge *m_restore_seconds;
+    /* Exactly-once (sl_task_txn.c) */
+    sl_producer *txn;         /* owned transactional producer; NULL at-least-once */
+    int txn_open;             /* a transaction has begun and not ended */
 } sl_task;
 
 /* Returns the textual name of a task state ("running"). */

@@ -7,7 +7,13 @@
  * is not in Kafka. If a flush times out (broker away), nothing is committed
  * and the next checkpoint tries again; if a delivery failed for good, the
  * runner stops its tasks without committing and reports failure, so that the
- * restarted process reprocesses from the last commit. */
+ * restarted process reprocesses from the last commit.
+ *
+ * Stateful plans add the changelog records before the flush and each task's
+ * RocksDB batch between the flush and the commit (sl_task_state.c has the
+ * restore rules that make every crash point safe). Exactly-once replaces the
+ * thread's producer by one transactional producer per task and the commit
+ * by one transaction per task (sl_task_txn.c); docs/state.md tells both. */
 #include "runtime/sl_task_runner.h"
 
 #include <inttypes.h>
@@ -21,6 +27,8 @@
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_producer.h"
 #include "runtime/sl_kafka_defaults.h"
+#include "runtime/sl_task_state.h"
+#include "runtime/sl_task_txn.h"
 #include "util/sl_log.h"
 
 struct sl_task_runner {
@@ -174,12 +182,14 @@ int sl_task_runner_healthy(sl_task_runner *r, char *buf, size_t size)
     return ok;
 }
 
-/* The executor's emit callback: every output and dead letter goes to Kafka.
- * The producer copies key, value and headers. */
+/* The executor's emit callback (opaque: the task): every output and dead
+ * letter goes to the task's producer — the thread's (at-least-once) or the
+ * task's transactional one (exactly-once, so the record joins the open
+ * transaction). The producer copies key, value and headers. */
 static int runner_emit(void *opaque, const sl_record *rec, sl_error *err)
 {
-    sl_task_runner *r = opaque;
-    return sl_producer_send(r->producer, rec->topic, -1, rec->key, rec->key_len, rec->value,
+    sl_task *t = opaque;
+    return sl_producer_send(t->producer, rec->topic, -1, rec->key, rec->key_len, rec->value,
                             rec->value_len, rec->timestamp, rec->headers, rec->nheaders, err);
 }
 
@@ -189,6 +199,9 @@ static void task_fail(sl_task_runner *r, sl_task *t, const sl_error *e)
     sl_error_format(e, buf, sizeof(t->last_error));
     atomic_store(&t->state, SL_TASK_FAILED);
     sl_log_error(t->label, "task failed and stops: %s", buf);
+    /* Exactly-once: an open transaction would hold back every
+     * read_committed reader of the output partitions until it times out. */
+    sl_task_txn_abort(t);
     char reason[200];
     snprintf(reason, sizeof(reason), "task %.150s failed", t->label);
     set_health(r, reason);
@@ -278,8 +291,134 @@ static void handle_message(sl_task_runner *r, rd_kafka_message_t *m)
     r->since_checkpoint++;
 }
 
+/* The input offset a task's checkpoint reflects: the next offset to
+ * process (its committed one when nothing was processed since). */
+static int64_t task_input_offset(const sl_task *t)
+{
+    return t->next_offset >= 0 ? t->next_offset : t->committed;
+}
+
+/* Produces the changelog records of every stateful task's pending changes
+ * through the thread's producer (at-least-once, before the flush). */
+static void produce_changelogs(sl_task_runner *r)
+{
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        sl_error err;
+        if (!t->store || atomic_load(&t->state) == SL_TASK_FAILED ||
+            sl_state_pending_count(t->store) == 0)
+            continue;
+        if (sl_task_state_produce_changes(t, r->producer, task_input_offset(t), &err) != SL_OK)
+            task_fail(r, t, &err);
+    }
+}
+
+/* After the flush: writes each stateful task's RocksDB batch (changes plus
+ * the input offset about to be committed and the changelog position).
+ * Returns 0 when the task's input offset may now be committed. */
+static int commit_store(sl_task_runner *r, sl_task *t)
+{
+    sl_error err;
+    if (!t->store)
+        return SL_OK;
+    if (atomic_load(&t->state) == SL_TASK_FAILED)
+        return SL_ERR_STATE; /* its state is not known to match its offset */
+    if (!t->dirty && t->changelog_unacked == 0 && sl_state_pending_count(t->store) == 0)
+        return SL_OK;
+    if (sl_task_state_commit(t, task_input_offset(t), &err) != SL_OK) {
+        task_fail(r, t, &err);
+        return SL_ERR_IO;
+    }
+    return SL_OK;
+}
+
+/* Exactly-once: rewinds t to its committed offset after an aborted
+ * transaction: pending state dropped, executor recreated (operators may keep
+ * memory beside the store), consumer seeked back. */
+static void task_rewind(sl_task_runner *r, sl_task *t)
+{
+    sl_error err;
+    if (t->store)
+        sl_state_rollback(t->store);
+    sl_exec_destroy(t->exec);
+    t->exec = sl_exec_create(r->plan, t->label, runner_emit, t, &err);
+    if (!t->exec) {
+        task_fail(r, t, &err);
+        return;
+    }
+    if (t->store)
+        sl_exec_set_state(t->exec, t->store);
+    memset(&t->published, 0, sizeof(t->published));
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, r->plan->input.topic, t->partition)->offset =
+        t->committed >= 0 ? t->committed : RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(sl_consumer_handle(r->consumer), l, 10000);
+    rd_kafka_resp_err_t pe = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e || pe) {
+        sl_error_set(&err, SL_ERR_KAFKA, "rewinding to offset %lld: %s", (long long)t->committed,
+                     e ? rd_kafka_error_string(e) : rd_kafka_err2str(pe));
+        if (e)
+            rd_kafka_error_destroy(e);
+        task_fail(r, t, &err);
+        return;
+    }
+    t->next_offset = t->committed;
+    t->dirty = 0;
+    sl_log_warn(t->label, "transaction aborted: processing again from offset %lld",
+                (long long)t->committed);
+}
+
+/* Exactly-once checkpoint: per task, one transaction with its outputs, its
+ * changelog records and its input offset; then the RocksDB batch; then the
+ * next transaction begins. A crash anywhere leaves Kafka either before the
+ * commit (everything aborted, redone from the previous offset) or after it
+ * (the store is behind: the restore catches up from the changelog). */
+static int checkpoint_txn(sl_task_runner *r)
+{
+    double t0 = now_s();
+    int failures = 0;
+    r->last_checkpoint_ms = now_ms();
+    r->since_checkpoint = 0;
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        sl_error err;
+        sl_error_clear(&err);
+        if (atomic_load(&t->state) == SL_TASK_FAILED || !t->txn)
+            continue;
+        int rc = sl_task_txn_checkpoint(t, task_input_offset(t), &err);
+        if (rc == SL_TXN_ABORTED) {
+            failures++;
+            task_rewind(r, t);
+            if (atomic_load(&t->state) != SL_TASK_FAILED && sl_task_txn_begin(t, &err) != SL_OK)
+                task_fail(r, t, &err);
+        } else if (rc != SL_OK) {
+            failures++;
+            task_fail(r, t, &err);
+        }
+    }
+    if (failures) {
+        atomic_fetch_add(&r->checkpoint_failures, 1);
+        if (r->m_checkpoint_failures)
+            sl_counter_inc(r->m_checkpoint_failures);
+        return SL_ERR_KAFKA;
+    }
+    atomic_fetch_add(&r->checkpoints, 1);
+    atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
+    if (r->m_checkpoint)
+        sl_histogram_observe(r->m_checkpoint, now_s() - t0);
+    int any_failed = 0;
+    for (int i = 0; i < r->ntasks; i++)
+        any_failed |= atomic_load(&r->tasks[i].state) == SL_TASK_FAILED;
+    if (!any_failed)
+        set_health(r, NULL);
+    return SL_OK;
+}
+
 /* Flushes, then commits every dirty task's next offset in one request.
- * Returns 0 when committed (or nothing to commit). */
+ * Returns 0 when committed (or nothing to commit). With state, the order is
+ * docs/state.md's: changelog records produced, flush (outputs + changelog
+ * delivered), RocksDB batch with the offsets, then the input offset commit. */
 static int checkpoint(sl_task_runner *r, int timeout_ms)
 {
     sl_error err;
@@ -287,8 +426,11 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
     int64_t deadline = now_ms() + timeout_ms;
     int rc;
 
+    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
+        return checkpoint_txn(r);
     r->last_checkpoint_ms = now_ms();
     r->since_checkpoint = 0;
+    produce_changelogs(r);
     /* Wait for every delivery report; a broker that is away only delays this. */
     for (;;) {
         int left = (int)(deadline - now_ms());
@@ -317,6 +459,8 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
     rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(r->ntasks);
     for (int i = 0; i < r->ntasks; i++) {
         sl_task *t = &r->tasks[i];
+        if (commit_store(r, t) != SL_OK)
+            continue; /* never commit input past state that is not on disk */
         if (t->dirty && t->next_offset >= 0)
             rd_kafka_topic_partition_list_add(offsets, r->plan->input.topic, t->partition)->offset =
                 t->next_offset;
@@ -376,14 +520,57 @@ static void update_lag(sl_task_runner *r)
     }
 }
 
+static int task_assign(sl_task_runner *r, sl_task *t, sl_error *err);
+
+/* Gets a task ready on the runner's thread, before its first message:
+ * exactly-once: the transactional producer (init fences an older owner and
+ * aborts its open transaction — before the restore, so that read_committed
+ * reaches the changelog's end); stateful: the store, restored from the
+ * changelog up to the committed input offset (the consumer already waits at
+ * that offset). A failure fails the task alone. */
+static void task_prepare(sl_task_runner *r, sl_task *t)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE) {
+        if (sl_task_txn_init(t, r->cfg, &err) != SL_OK || task_assign(r, t, &err) != SL_OK)
+            goto fail;
+        t->producer = t->txn;
+    }
+    if (sl_plan_is_stateful(r->plan)) {
+        if (sl_task_state_restore(t, r->cfg, t->committed, &r->stop, &err) != SL_OK)
+            goto fail;
+        if (sl_exec_set_state(t->exec, t->store) != SL_OK) {
+            sl_error_set(&err, SL_ERR_STATE, "the executor refused the state store");
+            goto fail;
+        }
+    }
+    if (t->txn && sl_task_txn_begin(t, &err) != SL_OK)
+        goto fail;
+    atomic_store(&t->state, SL_TASK_RUNNING);
+    return;
+fail:
+    task_fail(r, t, &err);
+}
+
+/* Serves delivery reports of the thread's or the tasks' producers. */
+static void poll_producers(sl_task_runner *r)
+{
+    if (r->producer)
+        sl_producer_poll(r->producer);
+    for (int i = 0; i < r->ntasks; i++)
+        if (r->tasks[i].txn)
+            sl_producer_poll(r->tasks[i].txn);
+}
+
 static void *runner_main(void *arg)
 {
     sl_task_runner *r = arg;
     const sl_worker_config *cfg = r->cfg;
     sl_error err;
 
-    for (int i = 0; i < r->ntasks; i++)
-        atomic_store(&r->tasks[i].state, SL_TASK_RUNNING);
+    for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
+        task_prepare(r, &r->tasks[i]);
     r->last_checkpoint_ms = now_ms();
     while (!atomic_load(&r->stop) && !r->delivery_failed) {
         int n = sl_consumer_poll_batch(r->consumer, 100, r->batch, cfg->batch_size, &err);
@@ -404,7 +591,7 @@ static void *runner_main(void *arg)
                 sl_histogram_observe(r->m_batch, now_s() - t0);
             metrics_publish(r);
         }
-        sl_producer_poll(r->producer);
+        poll_producers(r);
         if (now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
             r->since_checkpoint >= cfg->commit_every) {
             checkpoint(r, cfg->commit_interval_ms * 10 > 30000 ? cfg->commit_interval_ms * 10
@@ -443,6 +630,22 @@ static int committed_offset(sl_task_runner *r, int32_t partition, int64_t *out, 
     }
 }
 
+/* Reads t's committed input offset and adds its partition to the consumer
+ * at that offset (none: the partition's beginning). */
+static int task_assign(sl_task_runner *r, sl_task *t, sl_error *err)
+{
+    int64_t start = RD_KAFKA_OFFSET_INVALID;
+    if (committed_offset(r, t->partition, &start, err) != SL_OK)
+        return err->code;
+    t->committed = start >= 0 ? start : -1;
+    if (sl_consumer_assign(r->consumer, r->plan->input.topic, t->partition,
+                           start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING, err) != SL_OK)
+        return err->code;
+    sl_log_info(t->label, "starting at %s%lld", start >= 0 ? "committed offset " : "",
+                start >= 0 ? (long long)start : 0LL);
+    return SL_OK;
+}
+
 sl_task_runner *sl_task_runner_create(const sl_plan *plan, const sl_worker_config *cfg,
                                       const int32_t *partitions, int count, int index,
                                       sl_metrics *metrics, sl_error *err)
@@ -475,42 +678,51 @@ sl_task_runner *sl_task_runner_create(const sl_plan *plan, const sl_worker_confi
     snprintf(group, sizeof(group), "sluice.%s", plan->name);
     if (sl_kafka_defaults_consumer(&props, cfg, err) != SL_OK)
         goto fail;
+    /* Exactly-once: never process what an upstream transaction aborted. */
+    if (plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE &&
+        sl_kafka_props_add(&props, "isolation.level", "read_committed", err) != SL_OK)
+        goto fail;
     r->consumer = sl_consumer_create(cfg->bootstrap, group, &props, err);
     sl_kafka_props_clear(&props);
-    if (!r->consumer || sl_kafka_defaults_producer(&props, cfg, err) != SL_OK)
+    if (!r->consumer)
         goto fail;
-    r->producer = sl_producer_create(cfg->bootstrap, &props, err);
-    sl_kafka_props_clear(&props);
-    if (!r->producer)
-        goto fail;
+    /* At-least-once: one producer per thread (the fast path). Exactly-once:
+     * each task gets its own transactional producer in task_prepare. */
+    if (plan->guarantee != SL_GUARANTEE_EXACTLY_ONCE) {
+        if (sl_kafka_defaults_producer(&props, cfg, err) != SL_OK)
+            goto fail;
+        r->producer = sl_producer_create(cfg->bootstrap, &props, err);
+        sl_kafka_props_clear(&props);
+        if (!r->producer)
+            goto fail;
+    }
     if (r->metrics && metrics_create(r, err) != SL_OK)
         goto fail;
 
     for (int i = 0; i < count; i++) {
         sl_task *t = &r->tasks[i];
         t->plan = plan;
+        t->runner = r;
+        t->producer = r->producer;
         t->partition = partitions[i];
         t->next_offset = -1;
         t->committed = -1;
         atomic_store(&t->lag, -1);
         snprintf(t->label, sizeof(t->label), "%s/%d", plan->name, partitions[i]);
-        t->exec = sl_exec_create(plan, t->label, runner_emit, r, err);
+        t->exec = sl_exec_create(plan, t->label, runner_emit, t, err);
         if (!t->exec)
             goto fail;
         r->ntasks++;
         r->by_partition[partitions[i]] = t;
-        if (r->metrics && metrics_task_create(r, t, err) != SL_OK)
+        if (r->metrics && (metrics_task_create(r, t, err) != SL_OK ||
+                           (sl_plan_is_stateful(plan) &&
+                            sl_task_state_metrics_create(t, r->metrics, err) != SL_OK)))
             goto fail;
-        int64_t start = RD_KAFKA_OFFSET_INVALID;
-        if (committed_offset(r, partitions[i], &start, err) != SL_OK)
+        /* Exactly-once: only after init_transactions (task_prepare), which
+         * ends a crashed owner's transaction; until then the broker holds
+         * back the offsets that transaction carries (read_committed). */
+        if (plan->guarantee != SL_GUARANTEE_EXACTLY_ONCE && task_assign(r, t, err) != SL_OK)
             goto fail;
-        t->committed = start >= 0 ? start : -1;
-        /* Resume at the committed offset; none: the partition's beginning. */
-        if (sl_consumer_assign(r->consumer, plan->input.topic, partitions[i],
-                               start >= 0 ? start : RD_KAFKA_OFFSET_BEGINNING, err) != SL_OK)
-            goto fail;
-        sl_log_info(t->label, "starting at %s%lld", start >= 0 ? "committed offset " : "",
-                    start >= 0 ? (long long)start : 0LL);
     }
     return r;
 nomem:
@@ -551,8 +763,11 @@ void sl_task_runner_destroy(sl_task_runner *r)
         sl_task_runner_request_stop(r);
         sl_task_runner_join(r);
     }
-    for (int i = 0; i < r->ntasks; i++)
+    for (int i = 0; i < r->ntasks; i++) {
         sl_exec_destroy(r->tasks[i].exec);
+        sl_task_txn_close(&r->tasks[i]);
+        sl_task_state_close(&r->tasks[i]);
+    }
     sl_consumer_destroy(r->consumer);
     sl_producer_destroy(r->producer);
     free(r->tasks);

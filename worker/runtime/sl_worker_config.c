@@ -37,6 +37,10 @@ static const worker_option WORKER_OPTIONS[] = {
      "`security.protocol`, `sasl.*`, `ssl.*` pass through); repeatable"},
     {"--state-dir", NULL, "DIR", OPT_STRING, OFF(state_dir), 0, 0, "/tmp/sluice-worker",
      "where task state lives (used by stateful steps)"},
+    {"--state-block-cache-mb", NULL, "N", OPT_INT, OFF(state_block_cache_mb), 1, 65536, "32",
+     "RocksDB block cache of each stateful task, MiB (docs/state.md)"},
+    {"--state-write-buffer-mb", NULL, "N", OPT_INT, OFF(state_write_buffer_mb), 1, 4096, "16",
+     "RocksDB write buffer (memtable) of each stateful task, MiB; up to two per task"},
     {"--metrics-port", NULL, "N", OPT_INT, OFF(metrics_port), 0, 65535, "0 (off)",
      "serve `/metrics` and `/healthz` on this port"},
     {"--metrics-address", NULL, "ADDR", OPT_STRING, OFF(metrics_address), 0, 0, "0.0.0.0",
@@ -65,6 +69,8 @@ static void set_defaults(sl_worker_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->state_dir = "/tmp/sluice-worker";
+    c->state_block_cache_mb = 32;
+    c->state_write_buffer_mb = 16;
     c->metrics_address = "0.0.0.0";
     c->commit_interval_ms = 1000;
     c->commit_every = 100000;

@@ -25,6 +25,8 @@ typedef struct sl_worker_config {
     int max_message_bytes;
     int shutdown_timeout_ms;
     const char *log_level;
+    int state_block_cache_mb;  /* per stateful task; 0: sl_state's default */
+    int state_write_buffer_mb; /* per stateful task; 0: sl_state's default */
 } sl_worker_config;
 
 /* Fills c from argv (strings borrowed from argv; props copied). Returns 0,
