@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "kafka/sl_kafka_conf.h"
 #include "kafka/sl_producer.h"
 #include "kafka/sl_topic_admin.h"
@@ -36,55 +37,26 @@ typedef struct load_opts {
     sl_kafka_props props;
 } load_opts;
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: bench-kafka_load --bootstrap B --topic T [--count N] [--keys 1000]\n"
-               "                        [--partitions 4] [--rate MSG_PER_S] [-X key=value]...\n");
-}
+static const char load_usage[] =
+    "usage: bench-kafka_load --bootstrap B --topic T [--count N] [--keys 1000]\n"
+    "                        [--partitions 4] [--rate MSG_PER_S] [-X key=value]...\n";
 
 static int parse_args(int argc, char **argv, load_opts *o)
 {
-    sl_error err;
     o->count = 100000;
     o->keys = 1000;
     o->partitions = 4;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (!v) {
-            fprintf(stderr, "bench-kafka_load: %s needs a value\n", a);
-            return -1;
-        }
-        i++;
-        if (strcmp(a, "--bootstrap") == 0) {
-            o->bootstrap = v;
-        } else if (strcmp(a, "--topic") == 0) {
-            o->topic = v;
-        } else if (strcmp(a, "--count") == 0) {
-            o->count = atoll(v);
-        } else if (strcmp(a, "--keys") == 0) {
-            o->keys = atoi(v);
-        } else if (strcmp(a, "--partitions") == 0) {
-            o->partitions = atoi(v);
-        } else if (strcmp(a, "--rate") == 0) {
-            o->rate = atof(v);
-        } else if (strcmp(a, "-X") == 0) {
-            if (sl_kafka_props_add_kv(&o->props, v, &err) != SL_OK) {
-                fprintf(stderr, "bench-kafka_load: %s\n", err.msg);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "bench-kafka_load: unknown argument '%s'\n", a);
-            return -1;
-        }
-    }
+    const bench_arg args[] = {
+        {"--bootstrap", BENCH_ARG_STR, &o->bootstrap}, {"--topic", BENCH_ARG_STR, &o->topic},
+        {"--count", BENCH_ARG_LL, &o->count},           {"--keys", BENCH_ARG_INT, &o->keys},
+        {"--partitions", BENCH_ARG_INT, &o->partitions}, {"--rate", BENCH_ARG_DOUBLE, &o->rate},
+    };
+    if (bench_args_parse("bench-kafka_load", load_usage, argc, argv, args,
+                         sizeof(args) / sizeof(args[0]), &o->props) != 0)
+        return -1;
     if (!o->bootstrap || !o->topic || o->count < 1 || o->keys < 1 || o->keys > 1000000 ||
         o->partitions < 1 || o->rate < 0) {
-        usage(stderr);
+        fputs(load_usage, stderr);
         return -1;
     }
     return 0;

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "kafka/sl_kafka_conf.h"
 #include "kafka/sl_topic_admin.h"
 #include "util/sl_error.h"
@@ -42,53 +43,28 @@ typedef struct pt_stats {
     char first_error[256];
 } pt_stats;
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: bench-kafka_passthrough --bootstrap B --input IN --output OUT [--count N]\n"
-               "                               [--log-level info] [-X key=value]...\n");
-}
+static const char pt_usage[] =
+    "usage: bench-kafka_passthrough --bootstrap B --input IN --output OUT [--count N]\n"
+    "                               [--log-level info] [-X key=value]...\n";
 
 static int parse_args(int argc, char **argv, pt_opts *o)
 {
-    sl_error err;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (!v) {
-            fprintf(stderr, "bench-kafka_passthrough: %s needs a value\n", a);
-            return -1;
-        }
-        i++;
-        if (strcmp(a, "--bootstrap") == 0) {
-            o->bootstrap = v;
-        } else if (strcmp(a, "--input") == 0) {
-            o->input = v;
-        } else if (strcmp(a, "--output") == 0) {
-            o->output = v;
-        } else if (strcmp(a, "--count") == 0) {
-            o->count = atoll(v);
-        } else if (strcmp(a, "--log-level") == 0) {
-            if ((sl_log_level_global = sl_log_level_parse(v)) < 0) {
-                fprintf(stderr, "bench-kafka_passthrough: --log-level debug|info|warn|error\n");
-                return -1;
-            }
-        } else if (strcmp(a, "-X") == 0) {
-            if (sl_kafka_props_add_kv(&o->props, v, &err) != SL_OK) {
-                fprintf(stderr, "bench-kafka_passthrough: %s\n", err.msg);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "bench-kafka_passthrough: unknown argument '%s'\n", a);
-            return -1;
-        }
+    const char *level = NULL;
+    const bench_arg args[] = {
+        {"--bootstrap", BENCH_ARG_STR, &o->bootstrap}, {"--input", BENCH_ARG_STR, &o->input},
+        {"--output", BENCH_ARG_STR, &o->output},       {"--count", BENCH_ARG_LL, &o->count},
+        {"--log-level", BENCH_ARG_STR, &level},
+    };
+    if (bench_args_parse("bench-kafka_passthrough", pt_usage, argc, argv, args,
+                         sizeof(args) / sizeof(args[0]), &o->props) != 0)
+        return -1;
+    if (level && (sl_log_level_global = sl_log_level_parse(level)) < 0) {
+        fprintf(stderr, "bench-kafka_passthrough: --log-level debug|info|warn|error\n");
+        return -1;
     }
     if (!o->bootstrap || !o->input || !o->output || o->count < 0 ||
         strcmp(o->input, o->output) == 0) {
-        usage(stderr);
+        fputs(pt_usage, stderr);
         return -1;
     }
     return 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "kafka/sl_kafka_conf.h"
 #include "kafka/sl_topic_admin.h"
 #include "util/sl_error.h"
@@ -30,55 +31,30 @@ typedef struct probe_opts {
     sl_kafka_props props;
 } probe_opts;
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: bench-latency_probe --bootstrap B --topic T [--count 10000]\n"
-               "                           [--timeout 60] [--source ts|timestamp] [-X k=v]...\n");
-}
+static const char probe_usage[] =
+    "usage: bench-latency_probe --bootstrap B --topic T [--count 10000]\n"
+    "                           [--timeout 60] [--source ts|timestamp] [-X k=v]...\n";
 
 static int parse_args(int argc, char **argv, probe_opts *o)
 {
-    sl_error err;
+    const char *source = "ts";
     o->count = 10000;
     o->timeout_s = 60;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (!v) {
-            fprintf(stderr, "bench-latency_probe: %s needs a value\n", a);
-            return -1;
-        }
-        i++;
-        if (strcmp(a, "--bootstrap") == 0) {
-            o->bootstrap = v;
-        } else if (strcmp(a, "--topic") == 0) {
-            o->topic = v;
-        } else if (strcmp(a, "--count") == 0) {
-            o->count = atoll(v);
-        } else if (strcmp(a, "--timeout") == 0) {
-            o->timeout_s = atoi(v);
-        } else if (strcmp(a, "--source") == 0) {
-            if (strcmp(v, "ts") != 0 && strcmp(v, "timestamp") != 0) {
-                fprintf(stderr, "bench-latency_probe: --source is ts or timestamp\n");
-                return -1;
-            }
-            o->use_record_ts = strcmp(v, "timestamp") == 0;
-        } else if (strcmp(a, "-X") == 0) {
-            if (sl_kafka_props_add_kv(&o->props, v, &err) != SL_OK) {
-                fprintf(stderr, "bench-latency_probe: %s\n", err.msg);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "bench-latency_probe: unknown argument '%s'\n", a);
-            return -1;
-        }
+    const bench_arg args[] = {
+        {"--bootstrap", BENCH_ARG_STR, &o->bootstrap}, {"--topic", BENCH_ARG_STR, &o->topic},
+        {"--count", BENCH_ARG_LL, &o->count},           {"--timeout", BENCH_ARG_INT, &o->timeout_s},
+        {"--source", BENCH_ARG_STR, &source},
+    };
+    if (bench_args_parse("bench-latency_probe", probe_usage, argc, argv, args,
+                         sizeof(args) / sizeof(args[0]), &o->props) != 0)
+        return -1;
+    if (strcmp(source, "ts") != 0 && strcmp(source, "timestamp") != 0) {
+        fprintf(stderr, "bench-latency_probe: --source is ts or timestamp\n");
+        return -1;
     }
+    o->use_record_ts = strcmp(source, "timestamp") == 0;
     if (!o->bootstrap || !o->topic || o->count < 1 || o->timeout_s < 1) {
-        usage(stderr);
+        fputs(probe_usage, stderr);
         return -1;
     }
     return 0;

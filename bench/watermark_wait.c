@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_topic_admin.h"
 
@@ -25,22 +26,21 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
+    static const char usage[] =
+        "usage: bench-watermark_wait --bootstrap B --topic T --count N [--timeout 300]\n";
     const char *bootstrap = NULL, *topic = NULL;
     long long want = 0;
     int timeout_s = 300;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--bootstrap") == 0)
-            bootstrap = argv[i + 1];
-        else if (strcmp(argv[i], "--topic") == 0)
-            topic = argv[i + 1];
-        else if (strcmp(argv[i], "--count") == 0)
-            want = atoll(argv[i + 1]);
-        else if (strcmp(argv[i], "--timeout") == 0)
-            timeout_s = atoi(argv[i + 1]);
-    }
+    sl_kafka_props props = {0};
+    const bench_arg args[] = {
+        {"--bootstrap", BENCH_ARG_STR, &bootstrap}, {"--topic", BENCH_ARG_STR, &topic},
+        {"--count", BENCH_ARG_LL, &want},           {"--timeout", BENCH_ARG_INT, &timeout_s},
+    };
+    if (bench_args_parse("bench-watermark_wait", usage, argc, argv, args,
+                         sizeof(args) / sizeof(args[0]), &props) != 0)
+        return 2;
     if (!bootstrap || !topic || want <= 0) {
-        fprintf(stderr, "usage: bench-watermark_wait --bootstrap B --topic T --count N "
-                        "[--timeout 300]\n");
+        fputs(usage, stderr);
         return 2;
     }
     double t0 = now_s();
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         return 1;
     }
     sl_topic_admin_destroy(a);
-    sl_consumer *c = sl_consumer_create(bootstrap, NULL, NULL, &err);
+    sl_consumer *c = sl_consumer_create(bootstrap, NULL, &props, &err);
     if (!c) {
         fprintf(stderr, "watermark_wait: %s\n", err.msg);
         return 1;
@@ -72,6 +72,7 @@ int main(int argc, char **argv)
     }
     double elapsed = now_s() - t0;
     sl_consumer_destroy(c);
+    sl_kafka_props_clear(&props);
     printf("watermark_wait: records=%lld elapsed_ms=%.0f\n", total, elapsed * 1000);
     return total >= want ? 0 : 1;
 }
