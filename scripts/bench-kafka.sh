@@ -169,7 +169,7 @@ window_run() {
     local input=$1 output=$2 n=$3 guarantee=${4:-at-least-once} name spec pid start end port in metrics
     name="w$(date +%s%N | tail -c 10)"
     spec="$tmp/$name.json"
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % 22000))  # below the ephemeral port range
     cat >"$spec" <<SPEC
 {"name": "$name", "input": {"topic": "$input", "value_format": "json"},
  "steps": [{"op": "tumbling_window", "size": "10s",

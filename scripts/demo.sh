@@ -46,7 +46,7 @@ trap 'exit 0' INT TERM
 free_port() {
     local p
     for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % 22000))  # below the ephemeral port range
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
     return 1

@@ -33,9 +33,13 @@ port_free() {
 }
 
 free_port() {
-    local p
+    # Below the kernel's ephemeral range: a port that client connections use
+    # as their local end looks free to a connect() probe but cannot be bound.
+    local low p
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 12000 ] 2>/dev/null || low=32768
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (low - 10000)))
         if port_free "$p"; then echo "$p"; return 0; fi
     done
     log "no free port found"
@@ -59,11 +63,7 @@ metadata_ok() {
     kcat -b "$1" -L -m 5 >/dev/null 2>&1
 }
 
-start() {
-    if running; then
-        cat "$dir/bootstrap"
-        return 0
-    fi
+start_once() {
     rm -rf "$dir"
     mkdir -p "$dir/data"
     local cp bport cport cluster
@@ -120,6 +120,23 @@ EOF
     return 1
 }
 
+start() {
+    if running; then
+        cat "$dir/bootstrap"
+        return 0
+    fi
+    # A port taken between the probe and the bind makes the broker exit at
+    # start-up: try again on other ports.
+    local attempt
+    for attempt in 1 2 3; do
+        if start_once; then
+            return 0
+        fi
+        log "start attempt $attempt failed; retrying on other ports"
+    done
+    return 1
+}
+
 launch() {
     local cp
     cp=$(classpath)
@@ -133,7 +150,7 @@ wait_ready() {
     local addr=$1
     for _ in $(seq 1 120); do
         if ! running; then
-            log "broker exited during start-up:"; tail -30 "$dir/stdout.log" "$dir/server.log" >&2 || true
+            log "broker exited during start-up:"; tail -n 30 "$dir/stdout.log" "$dir/server.log" >&2 || true
             return 1
         fi
         if metadata_ok "$addr"; then

@@ -241,7 +241,7 @@ static void test_metrics_and_health(void **state)
     write_spec(&run, "metrics", "");
     produce_range(run.input, 0, 1200);
     char port[16];
-    snprintf(port, sizeof(port), "%d", 20000 + (int)(getpid() % 20000));
+    snprintf(port, sizeof(port), "%d", 10000 + (int)(getpid() % 22000)); /* below ephemeral ports */
     char *argv[] = {run.bin, "--standalone", "-f", run.spec_path, "--bootstrap-servers",
                     (char *)sl_test_bootstrap(), "--metrics-port", port, "--metrics-address",
                     "127.0.0.1", "--commit-interval-ms", "200", NULL};

@@ -9,7 +9,7 @@ pid=""
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-port=$((20000 + RANDOM % 30000))
+port=$((10000 + RANDOM % 22000))  # below the ephemeral port range
 "$build/bin/sluice-controller" --embedded-kafka --topic orders:2 --listen "127.0.0.1:$port" \
     >"$tmp/out" 2>"$tmp/err" &
 pid=$!
