@@ -266,6 +266,7 @@ static void test_metrics_and_health(void **state)
     assert_non_null(strstr(body.data, "# TYPE sluice_batch_processing_seconds histogram"));
     assert_non_null(strstr(body.data, "sluice_checkpoint_seconds_count"));
     assert_non_null(strstr(body.data, "sluice_task_consumer_lag{"));
+    assert_non_null(strstr(body.data, "sluice_task_late_total{"));
     char series[256];
     snprintf(series, sizeof(series), "sluice_task_messages_in_total{pipeline=\"%s\",partition=\"0\"}",
              run.name);

@@ -41,7 +41,7 @@ typedef struct sl_task {
     atomic_int_fast64_t lag; /* high watermark - next offset; -1 unknown */
     /* Prometheus series (NULL without metrics), updated after each batch by
      * the runner thread from the executor's counters. */
-    sl_counter *m_in, *m_out, *m_errors, *m_dead, *m_tombstones;
+    sl_counter *m_in, *m_out, *m_errors, *m_dead, *m_tombstones, *m_late;
     sl_gauge *m_lag, *m_failed;
     sl_exec_counters published; /* counter values already added to the series */
     uint64_t published_tombstones;

@@ -99,12 +99,16 @@ static int metrics_task_create(sl_task_runner *r, sl_task *t, sl_error *err)
                                           "Records sent to the dead-letter topic", l, 2, err);
     t->m_tombstones = sl_metrics_counter_create(r->metrics, "sluice_task_tombstones_total",
                                                 "Null-value input messages skipped", l, 2, err);
+    t->m_late = sl_metrics_counter_create(r->metrics, "sluice_task_late_total",
+                                          "Messages dropped by a window that had closed", l, 2,
+                                          err);
     t->m_lag = sl_metrics_gauge_create(r->metrics, "sluice_task_consumer_lag",
                                        "High watermark minus the next offset to process", l, 2,
                                        err);
     t->m_failed = sl_metrics_gauge_create(r->metrics, "sluice_task_failed",
                                           "1 when the task stopped on an error", l, 2, err);
-    if (!t->m_in || !t->m_out || !t->m_errors || !t->m_dead || !t->m_tombstones || !t->m_lag ||
+    if (!t->m_in || !t->m_out || !t->m_errors || !t->m_dead || !t->m_tombstones || !t->m_late ||
+        !t->m_lag ||
         !t->m_failed)
         return SL_ERR_INVALID;
     return SL_OK;
@@ -124,6 +128,7 @@ static void metrics_publish(sl_task_runner *r)
         sl_counter_add(t->m_errors, c->errors - t->published.errors);
         sl_counter_add(t->m_dead, c->dead_lettered - t->published.dead_lettered);
         sl_counter_add(t->m_tombstones, tomb - t->published_tombstones);
+        sl_counter_add(t->m_late, c->late - t->published.late);
         t->published = *c;
         t->published_tombstones = tomb;
         sl_gauge_set(t->m_lag, (double)atomic_load(&t->lag));
