@@ -517,6 +517,18 @@ FN(trim)
     return SL_OK;
 }
 
+/* Copies a built string from b into batch memory as *out. */
+static int buf_to_str(sl_eval_ctx *ctx, const sl_buf *b, sl_value *out, sl_error *err)
+{
+    char *d = alloc_str(ctx, b->len, err);
+    if (!d)
+        return SL_ERR_NOMEM;
+    if (b->len)
+        memcpy(d, b->data, b->len);
+    *out = sl_value_str(d, b->len);
+    return SL_OK;
+}
+
 FN(replace)
 {
     for (size_t i = 0; i < 3; i++)
@@ -543,16 +555,8 @@ FN(replace)
         rc = sl_error_set(err, SL_ERR_OVERFLOW, "replace(): result too long");
     else if (rc != SL_OK)
         rc = sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    if (rc == SL_OK) {
-        char *d = alloc_str(ctx, b.len, err);
-        if (!d) {
-            rc = SL_ERR_NOMEM;
-        } else {
-            if (b.len)
-                memcpy(d, b.data, b.len);
-            *out = sl_value_str(d, b.len);
-        }
-    }
+    if (rc == SL_OK)
+        rc = buf_to_str(ctx, &b, out, err);
     sl_buf_free(&b);
     return rc;
 }
@@ -614,16 +618,8 @@ FN(join)
         sl_error_set(err, rc, "out of memory");
     if (rc == SL_OK && b.len > SL_VALUE_STR_MAX)
         rc = sl_error_set(err, SL_ERR_OVERFLOW, "join(): result too long");
-    if (rc == SL_OK) {
-        char *d = alloc_str(ctx, b.len, err);
-        if (!d) {
-            rc = SL_ERR_NOMEM;
-        } else {
-            if (b.len)
-                memcpy(d, b.data, b.len);
-            *out = sl_value_str(d, b.len);
-        }
-    }
+    if (rc == SL_OK)
+        rc = buf_to_str(ctx, &b, out, err);
     sl_buf_free(&b);
     return rc;
 }

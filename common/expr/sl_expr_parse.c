@@ -344,27 +344,35 @@ static sl_ast *parse_power(parser *p, bool column_ok)
     return binary(p, SL_AST_BINARY, SL_TOK_POW, op->pos, base, exp);
 }
 
+/* A prefix operator (unary -/+, not) at token t: its operand comes from
+ * operand(), one nesting level deeper. */
+static sl_ast *parse_prefix(parser *p, sl_ast_kind kind, const sl_token *t,
+                            sl_ast *(*operand)(parser *))
+{
+    if (!enter(p))
+        return NULL;
+    advance(p);
+    sl_ast *x = operand(p);
+    p->depth--;
+    if (!x)
+        return NULL;
+    sl_ast *n = node_new(p, kind, t->pos);
+    sl_ast **kids = sl_arena_alloc(p->arena, sizeof(*kids));
+    if (!n || !kids)
+        return NULL;
+    kids[0] = x;
+    n->op = kind == SL_AST_UNARY ? t->kind : n->op;
+    n->kids = kids;
+    n->nkids = 1;
+    return finish(p, n);
+}
+
 static sl_ast *parse_unary_col(parser *p, bool column_ok)
 {
     const sl_token *t = peek(p);
     if (t->kind != SL_TOK_MINUS && t->kind != SL_TOK_PLUS)
         return parse_power(p, column_ok);
-    if (!enter(p))
-        return NULL;
-    advance(p);
-    sl_ast *x = parse_unary(p);
-    p->depth--;
-    if (!x)
-        return NULL;
-    sl_ast *n = node_new(p, SL_AST_UNARY, t->pos);
-    sl_ast **kids = sl_arena_alloc(p->arena, sizeof(*kids));
-    if (!n || !kids)
-        return NULL;
-    kids[0] = x;
-    n->op = t->kind;
-    n->kids = kids;
-    n->nkids = 1;
-    return finish(p, n);
+    return parse_prefix(p, SL_AST_UNARY, t, parse_unary);
 }
 
 static sl_ast *parse_unary(parser *p) { return parse_unary_col(p, true); }
@@ -454,21 +462,7 @@ static sl_ast *parse_not(parser *p)
     const sl_token *t = peek(p);
     if (t->kind != SL_TOK_NOT)
         return parse_cmp(p);
-    if (!enter(p))
-        return NULL;
-    advance(p);
-    sl_ast *x = parse_not(p);
-    p->depth--;
-    if (!x)
-        return NULL;
-    sl_ast *n = node_new(p, SL_AST_NOT, t->pos);
-    sl_ast **kids = sl_arena_alloc(p->arena, sizeof(*kids));
-    if (!n || !kids)
-        return NULL;
-    kids[0] = x;
-    n->kids = kids;
-    n->nkids = 1;
-    return finish(p, n);
+    return parse_prefix(p, SL_AST_NOT, t, parse_not);
 }
 
 static sl_ast *parse_and(parser *p)

@@ -28,6 +28,24 @@ static const char *const f_to_topic[] = {"op", "topic", "key", "value_format", N
 static const char *const f_print[] = {"op", "metadata", NULL};
 
 /* Reads {"name": "expr", ...} (assign) or {"old": "new", ...} (rename). */
+/* Gives step s room for n columns (at most SPEC_MAX_COLUMNS, else an error
+ * at where); SL_ERR_* when the caller must stop. */
+static int alloc_columns(spec_ctx *ctx, sl_step *s, size_t n, const char *where)
+{
+    if (n > SPEC_MAX_COLUMNS) {
+        spec_fail(ctx, SL_ERR_INVALID, -1, where, "too many columns (%zu, at most %d)", n,
+                  SPEC_MAX_COLUMNS);
+        return SL_ERR_INVALID;
+    }
+    s->columns = calloc(n, sizeof(*s->columns));
+    if (!s->columns) {
+        ctx->nomem = 1;
+        return SL_ERR_NOMEM;
+    }
+    s->ncolumns = n;
+    return SL_OK;
+}
+
 static void read_column_map(spec_ctx *ctx, yyjson_val *v, const char *prefix, sl_step *s,
                             int is_assign)
 {
@@ -47,17 +65,8 @@ static void read_column_map(spec_ctx *ctx, yyjson_val *v, const char *prefix, sl
         return;
     }
     size_t n = yyjson_obj_size(cols);
-    if (n > SPEC_MAX_COLUMNS) {
-        spec_fail(ctx, SL_ERR_INVALID, -1, where, "too many columns (%zu, at most %d)", n,
-                  SPEC_MAX_COLUMNS);
+    if (alloc_columns(ctx, s, n, where) != SL_OK)
         return;
-    }
-    s->columns = calloc(n, sizeof(*s->columns));
-    if (!s->columns) {
-        ctx->nomem = 1;
-        return;
-    }
-    s->ncolumns = n;
     size_t i = 0, max;
     yyjson_val *k, *val;
     yyjson_obj_foreach(cols, i, max, k, val)
@@ -125,17 +134,8 @@ static void read_column_list(spec_ctx *ctx, yyjson_val *v, const char *prefix, s
         return;
     }
     size_t n = yyjson_arr_size(cols);
-    if (n > SPEC_MAX_COLUMNS) {
-        spec_fail(ctx, SL_ERR_INVALID, -1, where, "too many columns (%zu, at most %d)", n,
-                  SPEC_MAX_COLUMNS);
+    if (alloc_columns(ctx, s, n, where) != SL_OK)
         return;
-    }
-    s->columns = calloc(n, sizeof(*s->columns));
-    if (!s->columns) {
-        ctx->nomem = 1;
-        return;
-    }
-    s->ncolumns = n;
     size_t i, max;
     yyjson_val *c;
     yyjson_arr_foreach(cols, i, max, c)
