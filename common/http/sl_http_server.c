@@ -80,6 +80,19 @@ int sl_http_json_append_string(sl_buf *b, const char *s)
     return sl_buf_append(b, "\"", 1);
 }
 
+int sl_http_response_header(sl_http_response *resp, const char *name, const char *value)
+{
+    if (!resp || !name || !value || resp->nheaders >= SL_HTTP_MAX_HEADERS || !*name ||
+        strlen(name) >= sizeof(resp->headers[0].name) ||
+        strlen(value) >= sizeof(resp->headers[0].value) || strpbrk(name, "\r\n: ") ||
+        strpbrk(value, "\r\n"))
+        return SL_ERR_INVALID;
+    sl_http_header *h = &resp->headers[resp->nheaders++];
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    snprintf(h->value, sizeof(h->value), "%s", value);
+    return SL_OK;
+}
+
 int sl_http_response_error(sl_http_response *resp, int status, const char *code,
                            const char *message)
 {
@@ -144,7 +157,7 @@ static int handle_healthz(void *ud, const sl_http_request *req, sl_http_response
 static int method_known(const char *m)
 {
     return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
-           strcmp(m, "DELETE") == 0;
+           strcmp(m, "DELETE") == 0 || strcmp(m, "*") == 0;
 }
 
 int sl_http_server_route(sl_http_server *s, const char *method, const char *path,
@@ -152,7 +165,7 @@ int sl_http_server_route(sl_http_server *s, const char *method, const char *path
 {
     if (!s || !method || !path || !fn || path[0] != '/' || !method_known(method))
         return sl_error_set(err, SL_ERR_INVALID,
-                            "route: need GET/POST/PUT/DELETE, a path starting with '/' and a "
+                            "route: need GET/POST/PUT/DELETE or *, a path starting with '/' and a "
                             "handler");
     size_t len = strlen(path);
     int is_prefix = len >= 2 && strcmp(path + len - 2, "/*") == 0;
@@ -195,8 +208,9 @@ out:
 }
 
 /* Picks the handler for method+path. Exact paths win over prefixes, longer
- * prefixes over shorter ones. When the path exists only under other methods,
- * returns 0 with *found_path set and their names in allow (for 405). */
+ * prefixes over shorter ones; on that path a route of the method itself wins
+ * over a "*" route. When the path exists only under other methods, returns 0
+ * with *found_path set and their names in allow (for 405). */
 static int route_find(sl_http_server *s, const char *method, const char *path,
                       sl_http_handler_fn *fn, void **ud, int *found_path, char *allow,
                       size_t allow_size)
@@ -227,11 +241,14 @@ static int route_find(sl_http_server *s, const char *method, const char *path,
             const route *r = &s->routes[i];
             if (r->is_prefix != best->is_prefix || strcmp(r->path, best->path) != 0)
                 continue;
-            if (strcmp(r->method, method) == 0) {
+            int any = strcmp(r->method, "*") == 0;
+            if ((strcmp(r->method, method) == 0 && ok != 2) || (any && !ok)) {
                 *fn = r->fn;
                 *ud = r->ud;
-                ok = 1;
+                ok = any ? 1 : 2; /* 2: the method's own route, which a "*" never replaces */
             }
+            if (any)
+                continue;
             size_t used = strlen(allow);
             snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "", r->method);
         }
@@ -250,6 +267,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const sl_http_
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    for (int i = 0; i < resp->nheaders && i < SL_HTTP_MAX_HEADERS; i++)
+        MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
     if (allow && *allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);

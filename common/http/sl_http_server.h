@@ -5,7 +5,9 @@
  *   GET /healthz   200 {"status":"ok"}, or 503 {"status":"unavailable",
  *                  "reason":"..."} when the health callback says so
  *   anything else  handlers registered with sl_http_server_route (GET, POST,
- *                  PUT, DELETE), e.g. a worker's task status, later on
+ *                  PUT, DELETE, or "*" for a handler that takes every method,
+ *                  PATCH and the like included, and answers 405 itself),
+ *                  e.g. a worker's task status, or the controller's REST API
  *
  * Errors are JSON: {"error":{"code":"not_found","message":"..."}} with 404
  * for an unknown path, 405 (and an Allow header) for a known path with the
@@ -34,12 +36,24 @@ typedef struct sl_http_request {
     void *conn_;        /* private */
 } sl_http_request;
 
+#define SL_HTTP_MAX_HEADERS 4
+
+/* An extra response header (see sl_http_response_header). */
+typedef struct sl_http_header {
+    char name[40];
+    char value[216];
+} sl_http_header;
+
 /* What a handler fills. status defaults to 200, content_type to
- * "application/json"; body starts empty and belongs to the server. */
+ * "application/json"; body starts empty and belongs to the server; extra
+ * headers (Allow, Retry-After, WWW-Authenticate ...) are added with
+ * sl_http_response_header. */
 typedef struct sl_http_response {
     int status;
     char content_type[96];
     sl_buf body;
+    sl_http_header headers[SL_HTTP_MAX_HEADERS];
+    int nheaders;
 } sl_http_response;
 
 /* A route handler: returns 0 after filling resp, or a negative SL_ERR_* to
@@ -80,7 +94,9 @@ void sl_http_server_destroy(sl_http_server *s);
 /* The TCP port the server listens on (the chosen one when asked for 0). */
 int sl_http_server_port(const sl_http_server *s);
 
-/* Registers fn for method ("GET", "POST", "PUT" or "DELETE") on path. A path
+/* Registers fn for method ("GET", "POST", "PUT" or "DELETE") on path;
+ * method "*" takes every method not registered for that path by name
+ * (the handler then answers 405 itself, with an Allow header). A path
  * ending in a slash and a star ("/tasks/" "*") matches every path under that
  * prefix (also "/tasks/a/b"); exact paths win over prefixes, longer prefixes
  * over shorter ones. May be called before or after
@@ -100,6 +116,11 @@ const char *sl_http_request_query(const sl_http_request *req, const char *name);
  * (strings JSON-escaped). Returns SL_OK or SL_ERR_NOMEM. */
 int sl_http_response_error(sl_http_response *resp, int status, const char *code,
                            const char *message);
+
+/* Adds a response header (name and value copied; a CR or LF in either is
+ * refused). SL_ERR_INVALID when it does not fit or SL_HTTP_MAX_HEADERS are
+ * already set. Content-Type is set through resp->content_type instead. */
+int sl_http_response_header(sl_http_response *resp, const char *name, const char *value);
 
 /* Appends s to b as a JSON string literal, quotes included. */
 int sl_http_json_append_string(sl_buf *b, const char *s);

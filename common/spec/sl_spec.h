@@ -158,6 +158,8 @@ typedef struct sl_plan {
     sl_guarantee guarantee;
     sl_on_error on_error;
     char *dead_letter_topic; /* default "<name>.dlq" */
+    uint32_t state_epoch;    /* 0; in a cluster, bumped when the stateful steps
+                              * change: names a fresh changelog and state dir */
 } sl_plan;
 
 /* Parses and validates a spec (len bytes of JSON, need not be NUL-terminated).
@@ -184,6 +186,13 @@ void sl_plan_free(sl_plan *plan);
 /* Appends the plan as canonical JSON (every default written out, fields in
  * documented order) to out. Returns 0 or SL_ERR_NOMEM. */
 int sl_plan_render(const sl_plan *plan, sl_buf *out, sl_error *err);
+
+/* Resolves a parsed plan into a tenant's namespace (a cluster's pipelines):
+ * the name and every topic (input, to_topic, dead-letter) get the prefix
+ * "<tenant>." and state_epoch is set. SL_ERR_INVALID (naming the field) when a
+ * prefixed topic would pass 249 characters; SL_ERR_NOMEM. Call before the
+ * plan is shared. */
+int sl_plan_namespace(sl_plan *plan, const char *tenant, uint32_t state_epoch, sl_error *err);
 
 /* Non-zero when the plan has a stateful step (a window or aggregate), i.e.
  * its tasks need a state store and a changelog. */

@@ -21,6 +21,7 @@ typedef struct reply {
     long status;
     char content_type[128];
     char allow[64];
+    char extra[64]; /* X-Extra, set by the "*" route's handler */
     sl_buf body;
 } reply;
 
@@ -30,22 +31,29 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return sl_buf_append(&r->body, data, size * n) == SL_OK ? size * n : 0;
 }
 
+static void header_value(const char *data, size_t len, const char *name, char *out, size_t size)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || strncasecmp(data, name, nl) != 0)
+        return;
+    size_t v = len - nl;
+    const char *p = data + nl;
+    while (v && *p == ' ')
+        p++, v--;
+    while (v && (p[v - 1] == '\r' || p[v - 1] == '\n'))
+        v--;
+    if (v >= size)
+        v = size - 1;
+    memcpy(out, p, v);
+    out[v] = '\0';
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     reply *r = ud;
     size_t len = size * n;
-    if (len > 6 && strncasecmp(data, "Allow:", 6) == 0) {
-        size_t v = len - 6;
-        const char *p = data + 6;
-        while (v && *p == ' ')
-            p++, v--;
-        while (v && (p[v - 1] == '\r' || p[v - 1] == '\n'))
-            v--;
-        if (v >= sizeof(r->allow))
-            v = sizeof(r->allow) - 1;
-        memcpy(r->allow, p, v);
-        r->allow[v] = '\0';
-    }
+    header_value(data, len, "Allow:", r->allow, sizeof(r->allow));
+    header_value(data, len, "X-Extra:", r->extra, sizeof(r->extra));
     return len;
 }
 
@@ -145,6 +153,15 @@ static int task_status(void *ud, const sl_http_request *req, sl_http_response *r
     const char *v = sl_http_request_query(req, "verbose");
     return sl_buf_printf(&resp->body, "{\"path\":\"%s\",\"verbose\":\"%s\"}", req->path,
                          v ? v : "");
+}
+
+/* A "*" route: answers every method itself, with an extra header. */
+static int any_method(void *ud, const sl_http_request *req, sl_http_response *resp)
+{
+    resp->status = 202;
+    if (sl_http_response_header(resp, "X-Extra", "yes") != SL_OK)
+        return SL_ERR_INVALID;
+    return sl_buf_printf(&resp->body, "any %s", req->method);
 }
 
 static int failing(void *ud, const sl_http_request *req, sl_http_response *resp)
@@ -306,6 +323,45 @@ static void test_routes(void **state)
     sl_buf_free(&r.body);
 }
 
+static void test_any_method_route(void **state)
+{
+    fixture *f = *state;
+    sl_error err;
+    reply r;
+    assert_int_equal(sl_http_server_route(f->server, "*", "/any/*", any_method, NULL, &err),
+                     SL_OK);
+    assert_int_equal(sl_http_server_route(f->server, "GET", "/any/*", task_status, NULL, &err),
+                     SL_OK);
+    assert_int_equal(sl_http_server_route(f->server, "*", "/any/*", any_method, NULL, &err),
+                     SL_ERR_EXISTS);
+
+    /* A method of its own goes to its route, any other to the "*" route,
+     * PATCH included; the extra header goes out. */
+    assert_int_equal(http(f->port, "GET", "/any/x", NULL, 0, 0, &r), CURLE_OK);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body.data, "{\"path\":\"/any/x\",\"verbose\":\"\"}");
+    sl_buf_free(&r.body);
+    const char *methods[] = {"PATCH", "DELETE", "POST"};
+    for (size_t i = 0; i < 3; i++) {
+        char want[32];
+        assert_int_equal(http(f->port, methods[i], "/any/x", NULL, 0, 0, &r), CURLE_OK);
+        assert_int_equal(r.status, 202);
+        snprintf(want, sizeof(want), "any %s", methods[i]);
+        assert_string_equal(r.body.data, want);
+        assert_string_equal(r.extra, "yes");
+        sl_buf_free(&r.body);
+    }
+
+    /* Headers are checked: no CR/LF, a name, at most SL_HTTP_MAX_HEADERS. */
+    sl_http_response resp = {.status = 200, .body = SL_BUF_INIT};
+    assert_int_equal(sl_http_response_header(&resp, "X-A", "a\r\nSet-Cookie: x"), SL_ERR_INVALID);
+    assert_int_equal(sl_http_response_header(&resp, "X-A\r\n", "a"), SL_ERR_INVALID);
+    assert_int_equal(sl_http_response_header(&resp, "", "a"), SL_ERR_INVALID);
+    for (int i = 0; i < SL_HTTP_MAX_HEADERS; i++)
+        assert_int_equal(sl_http_response_header(&resp, "X-A", "a"), SL_OK);
+    assert_int_equal(sl_http_response_header(&resp, "X-A", "a"), SL_ERR_INVALID);
+}
+
 static void test_body_limit(void **state)
 {
     fixture *f = *state;
@@ -378,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_healthz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found_and_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_any_method_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_listen_errors, setup, teardown),
     };

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kafka/sl_pipeline_topics.h"
 #include "kafka/sl_topic_admin.h"
 #include "runtime/sl_task_runner.h"
 #include "runtime/sl_task_state.h"
@@ -37,50 +38,6 @@ static char *read_file(const char *path, size_t *len, sl_error *err)
     if (!b.data)
         sl_buf_append(&b, "", 0);
     return b.data;
-}
-
-/* Creates the output and dead-letter topics that do not exist yet. */
-static int ensure_outputs(sl_topic_admin *admin, const sl_plan *plan, int partitions,
-                          sl_error *err)
-{
-    for (size_t i = 0; i < plan->nsteps; i++) {
-        const sl_step *s = &plan->steps[i];
-        if (s->op != SL_STEP_TO_TOPIC)
-            continue;
-        int rc = sl_topic_admin_ensure_topic(admin, s->topic, partitions, NULL, 0,
-                                             ADMIN_TIMEOUT_MS, NULL, err);
-        if (rc != SL_OK)
-            return rc;
-    }
-    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
-        return sl_topic_admin_ensure_topic(admin, plan->dead_letter_topic, partitions, NULL, 0,
-                                           ADMIN_TIMEOUT_MS, NULL, err);
-    return SL_OK;
-}
-
-/* Creates the pipeline's changelog topic "<pipeline>.changelog" unless it
- * exists: compacted (only the latest value of each state key matters), with
- * exactly the input's partition count, because task p restores from
- * changelog partition p. An existing changelog with another partition count
- * cannot be used. */
-static int ensure_changelog(sl_topic_admin *admin, const sl_plan *plan, int partitions,
-                            sl_error *err)
-{
-    char topic[512];
-    int have = 0;
-    const sl_topic_config configs[] = {{"cleanup.policy", "compact"}};
-    sl_task_state_changelog_topic(plan, topic, sizeof(topic));
-    int rc = sl_topic_admin_ensure_topic(admin, topic, partitions, configs, 1, ADMIN_TIMEOUT_MS,
-                                         &have, err);
-    if (rc != SL_OK)
-        return rc;
-    if (have != partitions)
-        return sl_error_set(err, SL_ERR_INVALID,
-                            "%s has %d partitions but the input %s has %d; state partitions "
-                            "must match input partitions (delete the changelog or the state "
-                            "is lost)",
-                            topic, have, plan->input.topic, partitions);
-    return SL_OK;
 }
 
 int sl_standalone_run(const sl_worker_config *cfg)
@@ -118,13 +75,10 @@ int sl_standalone_run(const sl_worker_config *cfg)
         status = err.code == SL_ERR_NOT_FOUND ? 2 : 1;
         goto out;
     }
-    if (ensure_outputs(admin, plan, cfg->output_partitions ? cfg->output_partitions : partitions,
-                       &err) != SL_OK) {
-        sl_log_error("worker", "creating output topics: %s", err.msg);
-        goto out;
-    }
-    if (sl_plan_is_stateful(plan) && ensure_changelog(admin, plan, partitions, &err) != SL_OK) {
-        sl_log_error("worker", "changelog topic: %s", err.msg);
+    if (sl_pipeline_topics_ensure(admin, plan, partitions,
+                                  cfg->output_partitions ? cfg->output_partitions : partitions,
+                                  ADMIN_TIMEOUT_MS, &err) != SL_OK) {
+        sl_log_error("worker", "creating the pipeline's topics: %s", err.msg);
         goto out;
     }
     sl_topic_admin_destroy(admin);

@@ -39,6 +39,11 @@ typedef struct sl_task {
     char last_error[SL_ERROR_MSG_MAX + SL_ERROR_WHERE_MAX + 64];
     atomic_uint_fast64_t tombstones;
     atomic_int_fast64_t lag; /* high watermark - next offset; -1 unknown */
+    /* A snapshot for other threads (a cluster worker's heartbeats), written
+     * by the runner thread after every batch and checkpoint: committed and the
+     * executor's counters are plain fields of the runner thread. */
+    atomic_int_fast64_t pub_committed; /* last committed next-offset; -1 none */
+    atomic_uint_fast64_t pub_in, pub_out, pub_errors;
     /* Prometheus series (NULL without metrics), updated after each batch by
      * the runner thread from the executor's counters. */
     sl_counter *m_in, *m_out, *m_errors, *m_dead, *m_tombstones, *m_late;

@@ -84,6 +84,31 @@ static int metrics_create(sl_task_runner *r, sl_error *err)
     return SL_OK;
 }
 
+/* Removes the runner's and its tasks' series, so that a later runner of the
+ * same pipeline and partition (a cluster worker restarting a task) can create
+ * them again. */
+static void metrics_remove(sl_task_runner *r)
+{
+    if (!r->metrics)
+        return;
+    sl_metrics_histogram_remove(r->metrics, r->m_batch);
+    sl_metrics_histogram_remove(r->metrics, r->m_checkpoint);
+    sl_metrics_counter_remove(r->metrics, r->m_checkpoint_failures);
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        sl_metrics_counter_remove(r->metrics, t->m_in);
+        sl_metrics_counter_remove(r->metrics, t->m_out);
+        sl_metrics_counter_remove(r->metrics, t->m_errors);
+        sl_metrics_counter_remove(r->metrics, t->m_dead);
+        sl_metrics_counter_remove(r->metrics, t->m_tombstones);
+        sl_metrics_counter_remove(r->metrics, t->m_late);
+        sl_metrics_gauge_remove(r->metrics, t->m_lag);
+        sl_metrics_gauge_remove(r->metrics, t->m_failed);
+        sl_metrics_counter_remove(r->metrics, t->m_restored);
+        sl_metrics_gauge_remove(r->metrics, t->m_restore_seconds);
+    }
+}
+
 static int metrics_task_create(sl_task_runner *r, sl_task *t, sl_error *err)
 {
     char part[16];
@@ -114,9 +139,20 @@ static int metrics_task_create(sl_task_runner *r, sl_task *t, sl_error *err)
     return SL_OK;
 }
 
-/* Adds what the executors counted since the last call to the series. */
+/* Publishes the tasks' snapshot for other threads (sl_task's pub_*), then
+ * adds what the executors counted since the last call to the series. */
 static void metrics_publish(sl_task_runner *r)
 {
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        const sl_exec_counters *c = t->exec ? sl_exec_counters_get(t->exec) : NULL;
+        atomic_store(&t->pub_committed, t->committed);
+        if (c) {
+            atomic_store(&t->pub_in, c->in);
+            atomic_store(&t->pub_out, c->out);
+            atomic_store(&t->pub_errors, c->errors);
+        }
+    }
     if (!r->metrics)
         return;
     for (int i = 0; i < r->ntasks; i++) {
@@ -574,6 +610,7 @@ static void *runner_main(void *arg)
     const sl_worker_config *cfg = r->cfg;
     sl_error err;
 
+    metrics_publish(r); /* committed offsets are known since create */
     for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
         task_prepare(r, &r->tasks[i]);
     r->last_checkpoint_ms = now_ms();
@@ -713,6 +750,7 @@ sl_task_runner *sl_task_runner_create(const sl_plan *plan, const sl_worker_confi
         t->next_offset = -1;
         t->committed = -1;
         atomic_store(&t->lag, -1);
+        atomic_store(&t->pub_committed, -1);
         snprintf(t->label, sizeof(t->label), "%s/%d", plan->name, partitions[i]);
         t->exec = sl_exec_create(plan, t->label, runner_emit, t, err);
         if (!t->exec)
@@ -768,6 +806,7 @@ void sl_task_runner_destroy(sl_task_runner *r)
         sl_task_runner_request_stop(r);
         sl_task_runner_join(r);
     }
+    metrics_remove(r);
     for (int i = 0; i < r->ntasks; i++) {
         sl_exec_destroy(r->tasks[i].exec);
         sl_task_txn_close(&r->tasks[i]);

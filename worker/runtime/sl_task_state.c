@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "kafka/sl_consumer.h"
+#include "kafka/sl_pipeline_topics.h"
 #include "util/sl_log.h"
 
 #define RESTORE_BATCH 10000
@@ -57,15 +58,18 @@ static int64_t mono_ms(void)
 
 const char *sl_task_state_changelog_topic(const sl_plan *plan, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s.changelog", plan->name);
-    return buf;
+    return sl_pipeline_changelog_topic(plan, buf, size);
 }
 
 const char *sl_task_state_dir(const sl_worker_config *cfg, const sl_plan *plan,
                               int32_t partition, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s/%d", cfg->state_dir && *cfg->state_dir ? cfg->state_dir : ".",
-             plan->name, (int)partition);
+    const char *root = cfg->state_dir && *cfg->state_dir ? cfg->state_dir : ".";
+    if (plan->state_epoch)
+        snprintf(buf, size, "%s/%s.s%u/%d", root, plan->name, (unsigned)plan->state_epoch,
+                 (int)partition);
+    else
+        snprintf(buf, size, "%s/%s/%d", root, plan->name, (int)partition);
     return buf;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/sl_log.h"
 
@@ -29,9 +30,21 @@ typedef struct worker_option {
 static const worker_option WORKER_OPTIONS[] = {
     {"--standalone", NULL, NULL, OPT_FLAG, OFF(standalone), 0, 0, "",
      "run every partition of the pipeline's input topic in this process"},
-    {"--file", "-f", "FILE", OPT_STRING, OFF(spec_file), 0, 0, "", "the pipeline spec (JSON)"},
+    {"--file", "-f", "FILE", OPT_STRING, OFF(spec_file), 0, 0, "",
+     "the pipeline spec (JSON); standalone mode"},
+    {"--controller", NULL, "URL", OPT_STRING, OFF(controller), 0, 0, "",
+     "cluster mode: run the tasks the controller at this base URL (`http://HOST:PORT`) assigns; "
+     "excludes `--standalone`"},
+    {"--token-file", NULL, "FILE", OPT_STRING, OFF(token_file), 0, 0, "",
+     "cluster mode: file holding the worker token (sent as `Authorization: Bearer`)"},
+    {"--id", NULL, "ID", OPT_STRING, OFF(id), 0, 0, "hostname",
+     "cluster mode: this worker's id, unique in the cluster"},
+    {"--capacity", NULL, "N", OPT_INT, OFF(capacity), 1, 10000, "16",
+     "cluster mode: most tasks this worker runs at once"},
+    {"--heartbeat-interval-ms", NULL, "N", OPT_INT, OFF(heartbeat_interval_ms), 50, 60000, "1000",
+     "cluster mode: heartbeat period, until the controller's answer sets one"},
     {"--bootstrap-servers", NULL, "HOST:PORT", OPT_STRING, OFF(bootstrap), 0, 0, "",
-     "Kafka bootstrap servers"},
+     "Kafka bootstrap servers (cluster mode: optional, the controller's by default)"},
     {"--property", "-X", "KEY=VALUE", OPT_PROP, OFF(props), 0, 0, "",
      "a librdkafka property for every Kafka client of the worker (security settings such as "
      "`security.protocol`, `sasl.*`, `ssl.*` pass through); repeatable"},
@@ -46,7 +59,8 @@ static const worker_option WORKER_OPTIONS[] = {
     {"--metrics-address", NULL, "ADDR", OPT_STRING, OFF(metrics_address), 0, 0, "0.0.0.0",
      "address for the metrics server"},
     {"--threads", NULL, "N", OPT_INT, OFF(threads), 0, 256, "cores",
-     "worker threads; tasks are spread over them"},
+     "worker threads; tasks are spread over them (standalone mode; a cluster worker runs a "
+     "thread per task)"},
     {"--commit-interval-ms", NULL, "N", OPT_INT, OFF(commit_interval_ms), 10, 3600000, "1000",
      "checkpoint at least this often"},
     {"--commit-every", NULL, "N", OPT_INT, OFF(commit_every), 1, INT_MAX, "100000",
@@ -54,7 +68,8 @@ static const worker_option WORKER_OPTIONS[] = {
     {"--batch-size", NULL, "N", OPT_INT, OFF(batch_size), 1, 100000, "2000",
      "most messages taken from Kafka per batch"},
     {"--output-partitions", NULL, "N", OPT_INT, OFF(output_partitions), 0, 10000, "input's",
-     "partition count of output and dead-letter topics that Sluice creates"},
+     "partition count of output and dead-letter topics that Sluice creates (standalone mode; "
+     "in a cluster the controller creates topics)"},
     {"--max-message-bytes", NULL, "N", OPT_INT, OFF(max_message_bytes), 1, INT_MAX, "1048576",
      "larger input values are rejected through `on_error`"},
     {"--shutdown-timeout-ms", NULL, "N", OPT_INT, OFF(shutdown_timeout_ms), 100, 3600000, "30000",
@@ -78,6 +93,12 @@ static void set_defaults(sl_worker_config *c)
     c->max_message_bytes = 1048576;
     c->shutdown_timeout_ms = 30000;
     c->log_level = "info";
+    c->capacity = 16;
+    c->heartbeat_interval_ms = 1000;
+    if (gethostname(c->id_default, sizeof(c->id_default) - 1) != 0 || !c->id_default[0])
+        snprintf(c->id_default, sizeof(c->id_default), "sluice-worker");
+    c->id_default[sizeof(c->id_default) - 1] = '\0';
+    c->id = c->id_default;
 }
 
 static const worker_option *find_option(const char *arg, const char **inline_value)
@@ -139,6 +160,15 @@ int sl_worker_config_parse(sl_worker_config *c, int argc, char **argv, sl_error 
             *(int *)field = (int)v;
         }
     }
+    if (c->standalone && c->controller)
+        return sl_error_set(err, SL_ERR_INVALID,
+                            "--standalone and --controller are mutually exclusive");
+    if (c->controller && c->spec_file)
+        return sl_error_set(err, SL_ERR_INVALID,
+                            "option -f is for standalone mode; in cluster mode the controller "
+                            "assigns the pipelines");
+    if (!c->id || !*c->id)
+        return sl_error_set(err, SL_ERR_INVALID, "option --id needs a non-empty value");
     if (sl_log_level_parse(c->log_level) < 0)
         return sl_error_set(err, SL_ERR_INVALID,
                             "option --log-level takes debug, info, warn or error, got '%s'",
@@ -158,7 +188,9 @@ void sl_worker_config_print_help(FILE *out, int markdown)
         fprintf(out, "| option | default | meaning |\n|---|---|---|\n");
     } else {
         fprintf(out, "usage: sluice-worker --standalone -f PIPELINE.json --bootstrap-servers "
-                     "HOST:PORT [options]\n\noptions:\n");
+                     "HOST:PORT [options]\n"
+                     "       sluice-worker --controller URL --token-file FILE [--id ID] "
+                     "[--capacity N] [options]\n\noptions:\n");
     }
     for (size_t i = 0; i < NOPTIONS; i++) {
         const worker_option *o = &WORKER_OPTIONS[i];

@@ -12,7 +12,14 @@
 typedef struct sl_worker_config {
     int standalone;
     const char *spec_file;
-    const char *bootstrap;
+    /* cluster mode (docs/worker.md, "Cluster mode") */
+    const char *controller;     /* the controller's base URL; excludes standalone */
+    const char *token_file;     /* holds the worker token */
+    const char *id;             /* default: id_default (the hostname) */
+    int capacity;               /* most tasks run at once */
+    int heartbeat_interval_ms;  /* until the controller sets one */
+    char id_default[256];
+    const char *bootstrap;      /* cluster mode: NULL takes the controller's */
     sl_kafka_props props; /* -X key=value, owned */
     const char *state_dir;
     int metrics_port;
@@ -29,8 +36,9 @@ typedef struct sl_worker_config {
     int state_write_buffer_mb; /* per stateful task; 0: sl_state's default */
 } sl_worker_config;
 
-/* Fills c from argv (strings borrowed from argv; props copied). Returns 0,
- * 1 when help was printed (exit 0), or SL_ERR_INVALID naming the option. */
+/* Fills c from argv (strings borrowed from argv; props copied; c->id may
+ * point into c itself). Returns 0, 1 when help was printed (exit 0), or
+ * SL_ERR_INVALID naming the option (also for --standalone with --controller). */
 int sl_worker_config_parse(sl_worker_config *c, int argc, char **argv, sl_error *err);
 
 /* Frees what parse allocated; NULL is a no-op. */

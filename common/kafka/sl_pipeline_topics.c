@@ -1,0 +1,64 @@
+/* sl_pipeline_topics — creating a pipeline's output, dead-letter and
+ * changelog topics (see sl_pipeline_topics.h). */
+#include "kafka/sl_pipeline_topics.h"
+
+#include <stdio.h>
+
+const char *sl_pipeline_changelog_topic(const sl_plan *plan, char *buf, size_t size)
+{
+    if (plan->state_epoch)
+        snprintf(buf, size, "%s.s%u.changelog", plan->name, (unsigned)plan->state_epoch);
+    else
+        snprintf(buf, size, "%s.changelog", plan->name);
+    return buf;
+}
+
+static int ensure_outputs(sl_topic_admin *admin, const sl_plan *plan, int partitions,
+                          int timeout_ms, sl_error *err)
+{
+    for (size_t i = 0; i < plan->nsteps; i++) {
+        const sl_step *s = &plan->steps[i];
+        if (s->op != SL_STEP_TO_TOPIC)
+            continue;
+        int rc = sl_topic_admin_ensure_topic(admin, s->topic, partitions, NULL, 0, timeout_ms,
+                                             NULL, err);
+        if (rc != SL_OK)
+            return rc;
+    }
+    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
+        return sl_topic_admin_ensure_topic(admin, plan->dead_letter_topic, partitions, NULL, 0,
+                                           timeout_ms, NULL, err);
+    return SL_OK;
+}
+
+/* The changelog: compacted (only the latest value of each state key matters),
+ * with exactly the input's partition count. An existing changelog with
+ * another partition count cannot be used. */
+static int ensure_changelog(sl_topic_admin *admin, const sl_plan *plan, int partitions,
+                            int timeout_ms, sl_error *err)
+{
+    char topic[512];
+    int have = 0;
+    const sl_topic_config configs[] = {{"cleanup.policy", "compact"}};
+    sl_pipeline_changelog_topic(plan, topic, sizeof(topic));
+    int rc = sl_topic_admin_ensure_topic(admin, topic, partitions, configs, 1, timeout_ms, &have,
+                                         err);
+    if (rc != SL_OK)
+        return rc;
+    if (have != partitions)
+        return sl_error_set(err, SL_ERR_INVALID,
+                            "%s has %d partitions but the input %s has %d; state partitions "
+                            "must match input partitions (delete the changelog or the state "
+                            "is lost)",
+                            topic, have, plan->input.topic, partitions);
+    return SL_OK;
+}
+
+int sl_pipeline_topics_ensure(sl_topic_admin *admin, const sl_plan *plan, int input_partitions,
+                              int output_partitions, int timeout_ms, sl_error *err)
+{
+    int rc = ensure_outputs(admin, plan, output_partitions, timeout_ms, err);
+    if (rc == SL_OK && sl_plan_is_stateful(plan))
+        rc = ensure_changelog(admin, plan, input_partitions, timeout_ms, err);
+    return rc;
+}

@@ -1,0 +1,346 @@
+/* sl_test_cluster — a Sluice cluster of separate processes for integration
+ * tests: one sluice-controller on the broker under test and cluster-mode
+ * sluice-workers, each writing its log to its own file (the tails are
+ * printed when a scenario fails), and a small REST client of the
+ * controller's API v1 (libcurl, answers parsed with yyjson).
+ *
+ * Everything a cluster writes lives under one directory in /tmp (token
+ * files, logs, the workers' state directories); sl_test_cluster_destroy
+ * stops the processes it started (by pid, never by name) and removes it.
+ * Header-only; needs cmocka.h included first. */
+#ifndef SL_TEST_CLUSTER_H
+#define SL_TEST_CLUSTER_H
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <yyjson.h>
+
+#include "sl_test_env.h"
+#include "sl_test_proc.h"
+
+/* ---- REST client ------------------------------------------------------- */
+
+/* One answer: status (0 when the request did not happen), the body
+ * (NUL-terminated) and, when the body is JSON, its parsed document. */
+typedef struct sl_test_reply {
+    long status;
+    char *body;
+    size_t len;
+    yyjson_doc *doc;
+} sl_test_reply;
+
+static inline void sl_test_reply_free(sl_test_reply *r)
+{
+    free(r->body);
+    yyjson_doc_free(r->doc);
+    memset(r, 0, sizeof(*r));
+}
+
+static inline size_t sl_test_rest_on_body(char *p, size_t size, size_t n, void *ud)
+{
+    sl_test_reply *r = ud;
+    char *b = realloc(r->body, r->len + size * n + 1);
+    if (!b)
+        return 0;
+    memcpy(b + r->len, p, size * n);
+    r->len += size * n;
+    b[r->len] = '\0';
+    r->body = b;
+    return size * n;
+}
+
+/* method base+path with "Authorization: Bearer token" (token may be NULL)
+ * and a JSON body (may be NULL). Fills r (free with sl_test_reply_free);
+ * returns r->status. A 429 is retried after a pause (the API's per-token
+ * rate limit is not what the tests are about). */
+static inline long sl_test_rest(const char *base, const char *method, const char *path,
+                                const char *token, const char *body, sl_test_reply *r)
+{
+    char url[1024], auth[600];
+    memset(r, 0, sizeof(*r));
+    snprintf(url, sizeof(url), "%s%s", base, path);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        sl_test_reply_free(r);
+        CURL *c = curl_easy_init();
+        struct curl_slist *hdrs = NULL;
+        if (!c)
+            return 0;
+        if (token) {
+            snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+            hdrs = curl_slist_append(hdrs, auth);
+        }
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        hdrs = curl_slist_append(hdrs, "Expect:");
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_test_rest_on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        if (body) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        }
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_slist_free_all(hdrs);
+        curl_easy_cleanup(c);
+        if (r->status != 429)
+            break;
+        sl_test_sleep_ms(200);
+    }
+    if (r->body)
+        r->doc = yyjson_read(r->body, r->len, 0);
+    return r->status;
+}
+
+/* The string at key of obj, or "" (never NULL). */
+static inline const char *sl_test_json_str(yyjson_val *obj, const char *key)
+{
+    const char *s = yyjson_get_str(yyjson_obj_get(obj, key));
+    return s ? s : "";
+}
+
+static inline long long sl_test_json_int(yyjson_val *obj, const char *key)
+{
+    yyjson_val *v = yyjson_obj_get(obj, key);
+    return yyjson_is_num(v) ? (long long)yyjson_get_num(v) : -1;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+#define SL_TEST_CLUSTER_MAX_WORKERS 8
+
+typedef struct sl_test_cluster_worker {
+    char id[64];
+    pid_t pid; /* 0 once stopped or killed */
+    char log[512];
+    char state_dir[512];
+} sl_test_cluster_worker;
+
+typedef struct sl_test_cluster {
+    char dir[256];
+    char admin_file[320], worker_file[320], controller_log[320];
+    char admin_token[256];
+    char url[64];
+    int port;
+    long lease_ms, heartbeat_ms;
+    pid_t controller;
+    sl_test_cluster_worker workers[SL_TEST_CLUSTER_MAX_WORKERS];
+    int nworkers;
+} sl_test_cluster;
+
+/* A free TCP port on 127.0.0.1 below the kernel's ephemeral range (a port
+ * in that range may be taken as the local end of a client connection
+ * between the probe and the bind — the restart of the controller binds
+ * the same port again). 0 when none was found. */
+static inline int sl_test_free_port(void)
+{
+    int low = 32768;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d", &low) != 1 || low <= 12000)
+            low = 32768;
+        fclose(f);
+    }
+    srand((unsigned)(getpid() ^ time(NULL)));
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int port = 10000 + rand() % (low - 10000);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
+/* Prints the last lines of the file at path to stderr. */
+static inline void sl_test_print_tail(const char *title, const char *path, int lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "---- %s: no log at %s\n", title, path);
+        return;
+    }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    long from = size > 65536 ? size - 65536 : 0;
+    char *buf = malloc((size_t)(size - from) + 1);
+    fseek(f, from, SEEK_SET);
+    size_t n = buf ? fread(buf, 1, (size_t)(size - from), f) : 0;
+    fclose(f);
+    if (!buf)
+        return;
+    buf[n] = '\0';
+    char *p = buf + n;
+    for (int seen = 0; p > buf; p--)
+        if (p[-1] == '\n' && p != buf + n && ++seen > lines)
+            break;
+    fprintf(stderr, "---- %s (%s), last %d lines:\n%s---- end of %s\n", title, path, lines, p,
+            title);
+    free(buf);
+}
+
+/* Starts argv-like cmd (a shell command line, exec'd so that the pid is the
+ * program's own) with stdout and stderr appended to log. */
+static inline pid_t sl_test_spawn_logged(const char *cmd, const char *log)
+{
+    char line[4096];
+    snprintf(line, sizeof(line), "exec %s >>'%s' 2>&1 </dev/null", cmd, log);
+    char *argv[] = {"/bin/sh", "-c", line, NULL};
+    return sl_test_spawn(argv, NULL);
+}
+
+/* Prepares c (nothing started): a fresh directory /tmp/<prefix>-..., a port,
+ * the lease and heartbeat interval given to the controller. */
+static inline void sl_test_cluster_init(sl_test_cluster *c, const char *prefix, long lease_ms,
+                                        long heartbeat_ms)
+{
+    char name[96];
+    memset(c, 0, sizeof(*c));
+    sl_test_topic_name(name, sizeof(name), prefix);
+    snprintf(c->dir, sizeof(c->dir), "/tmp/%s", name);
+    mkdir(c->dir, 0700);
+    snprintf(c->admin_file, sizeof(c->admin_file), "%s/admin.token", c->dir);
+    snprintf(c->worker_file, sizeof(c->worker_file), "%s/worker.token", c->dir);
+    snprintf(c->controller_log, sizeof(c->controller_log), "%s/controller.log", c->dir);
+    c->port = sl_test_free_port();
+    snprintf(c->url, sizeof(c->url), "http://127.0.0.1:%d", c->port);
+    c->lease_ms = lease_ms;
+    c->heartbeat_ms = heartbeat_ms;
+}
+
+/* Whether pid is still running (reaps it when it has exited). */
+static inline int sl_test_alive(pid_t pid)
+{
+    return pid > 0 && sl_test_wait(pid, 0) == -1;
+}
+
+/* Starts the controller on c's port and broker (the token files are
+ * created by the first start and reused by the next) and waits up to
+ * timeout_ms for GET /readyz to answer 200. Returns 0, or -1 (the process
+ * exited or never became ready; it is killed then). */
+static inline int sl_test_cluster_start_controller(sl_test_cluster *c, int timeout_ms)
+{
+    char bin[512], cmd[2048];
+    sl_test_bin(bin, sizeof(bin), "sluice-controller");
+    snprintf(cmd, sizeof(cmd),
+             "'%s' --bootstrap-servers '%s' --listen 127.0.0.1:%d --admin-token-file '%s' "
+             "--worker-token-file '%s' --lease-ms %ld --heartbeat-interval-ms %ld",
+             bin, sl_test_bootstrap(), c->port, c->admin_file, c->worker_file, c->lease_ms,
+             c->heartbeat_ms);
+    c->controller = sl_test_spawn_logged(cmd, c->controller_log);
+    if (c->controller <= 0)
+        return -1;
+    int ready = 0;
+    for (int waited = 0; !ready && waited < timeout_ms; waited += 50) {
+        sl_test_reply r;
+        ready = sl_test_rest(c->url, "GET", "/readyz", NULL, NULL, &r) == 200;
+        sl_test_reply_free(&r);
+        if (!ready && !sl_test_alive(c->controller)) {
+            c->controller = 0;
+            return -1;
+        }
+        if (!ready)
+            sl_test_sleep_ms(50);
+    }
+    if (!ready) {
+        sl_test_stop(c->controller, SIGKILL, 5000);
+        c->controller = 0;
+        return -1;
+    }
+    FILE *f = fopen(c->admin_file, "r");
+    if (!f || !fgets(c->admin_token, sizeof(c->admin_token), f)) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    c->admin_token[strcspn(c->admin_token, " \r\n\t")] = '\0';
+    return 0;
+}
+
+/* Stops the controller with sig; returns its exit status like
+ * sl_test_stop (-1: it had to be killed). */
+static inline int sl_test_cluster_stop_controller(sl_test_cluster *c, int sig)
+{
+    int rc = c->controller > 0 ? sl_test_stop(c->controller, sig, 20000) : 0;
+    c->controller = 0;
+    return rc;
+}
+
+/* Starts a cluster-mode worker with id (capacity 16, its own state
+ * directory and log). Returns its index in c->workers, or -1. */
+static inline int sl_test_cluster_start_worker(sl_test_cluster *c, const char *id)
+{
+    if (c->nworkers == SL_TEST_CLUSTER_MAX_WORKERS)
+        return -1;
+    sl_test_cluster_worker *w = &c->workers[c->nworkers];
+    char bin[512], cmd[3072], dir[256], wid[64];
+    /* local copies: GCC's -Wrestrict cannot tell c->dir from w->log */
+    snprintf(dir, sizeof(dir), "%s", c->dir);
+    snprintf(wid, sizeof(wid), "%s", id);
+    snprintf(w->id, sizeof(w->id), "%s", wid);
+    snprintf(w->log, sizeof(w->log), "%s/%s.log", dir, wid);
+    snprintf(w->state_dir, sizeof(w->state_dir), "%s/state-%s", dir, wid);
+    sl_test_bin(bin, sizeof(bin), "sluice-worker");
+    snprintf(cmd, sizeof(cmd),
+             "'%s' --controller '%s' --token-file '%s' --state-dir '%s' --id '%s' "
+             "--capacity 16 --bootstrap-servers '%s'",
+             bin, c->url, c->worker_file, w->state_dir, wid, sl_test_bootstrap());
+    w->pid = sl_test_spawn_logged(cmd, w->log);
+    if (w->pid <= 0)
+        return -1;
+    return c->nworkers++;
+}
+
+/* The index of the worker with id, or -1. */
+static inline int sl_test_cluster_worker_index(const sl_test_cluster *c, const char *id)
+{
+    for (int i = 0; i < c->nworkers; i++)
+        if (strcmp(c->workers[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+/* Prints the tails of every log of c (the controller's and each worker's). */
+static inline void sl_test_cluster_dump_logs(const sl_test_cluster *c, int lines)
+{
+    char title[128];
+    sl_test_print_tail("controller", c->controller_log, lines);
+    for (int i = 0; i < c->nworkers; i++) {
+        snprintf(title, sizeof(title), "worker %s%s", c->workers[i].id,
+                 c->workers[i].pid > 0 ? "" : " (stopped)");
+        sl_test_print_tail(title, c->workers[i].log, lines);
+    }
+}
+
+/* SIGTERM to every process of c still running (SIGKILL when one takes
+ * longer than 20 s), then removes c's directory unless keep. */
+static inline void sl_test_cluster_destroy(sl_test_cluster *c, int keep)
+{
+    for (int i = 0; i < c->nworkers; i++)
+        if (c->workers[i].pid > 0) {
+            sl_test_stop(c->workers[i].pid, SIGTERM, 20000);
+            c->workers[i].pid = 0;
+        }
+    sl_test_cluster_stop_controller(c, SIGTERM);
+    if (!keep && c->dir[0]) {
+        char cmd[400];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", c->dir);
+    }
+}
+
+#endif
