@@ -22,7 +22,10 @@ static int prefix(char **name, const char *tenant, const char *where, sl_error *
     char *s = malloc(len + 1);
     if (!s)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-    snprintf(s, len + 1, "%s.%s", tenant, *name);
+    size_t tl = strlen(tenant);
+    memcpy(s, tenant, tl);
+    s[tl] = '.';
+    memcpy(s + tl + 1, *name, len - tl); /* with its NUL */
     free(*name);
     *name = s;
     return SL_OK;

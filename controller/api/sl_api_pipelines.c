@@ -78,7 +78,7 @@ static int check_quotas(api_call *call, const sl_tenant *t, const sl_pipeline *o
  * its state must survive. */
 static void cancel_purge(sl_controller *c, const char *tenant, const char *name)
 {
-    char full[2 * SL_META_NAME_MAX];
+    char full[320];
     size_t k = 0;
     snprintf(full, sizeof(full), "%s.%s", tenant, name);
     for (size_t i = 0; i < c->npurges; i++)

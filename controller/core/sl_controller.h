@@ -40,7 +40,7 @@ typedef struct sl_pipeline_runtime {
 
 /* A purged pipeline whose local state workers must delete. */
 typedef struct sl_purge {
-    char name[2 * SL_META_NAME_MAX]; /* "<tenant>.<pipeline>" */
+    char name[2 * SL_META_NAME_MAX + 2]; /* "<tenant>.<pipeline>" */
     int64_t until_ms;                /* sent in assignments until then */
 } sl_purge;
 

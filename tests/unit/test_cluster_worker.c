@@ -13,7 +13,7 @@
  *      the controller's lease would expire (no STOPPING report is awaited:
  *      none gets through), /healthz says why;
  *   6. answers again: the task runs again;
- *   7. shutdown: the last heartbeat lists no task.
+ *   7. shutdown: the last heartbeat lists no task and capacity 0.
  *
  * and, with two failing tasks, the FAILED reports and the restart backoff. */
 #include <pthread.h>
@@ -77,7 +77,7 @@ typedef struct fake_controller {
     /* what it answers */
     int mode;
     uint64_t generation;
-    unsigned assign; /* bit i: tasks[i] is assigned */
+    unsigned assign;   /* bit i: tasks[i] is assigned */
     const char *purge; /* NULL: none */
     char bootstrap[256];
     fake_task tasks[MAX_FAKE_TASKS];
@@ -85,7 +85,7 @@ typedef struct fake_controller {
     /* what the worker said */
     int heartbeats;
     int bad_auth;
-    int last_ntasks;
+    int last_ntasks, last_capacity;
     uint64_t generation_seen;
     char worker_id[64];
 } fake_controller;
@@ -103,6 +103,7 @@ static void record(fake_controller *fc, const Sluice__Heartbeat *hb)
     snprintf(fc->worker_id, sizeof(fc->worker_id), "%s", hb->worker_id);
     fc->generation_seen = hb->generation_seen;
     fc->last_ntasks = (int)hb->n_tasks;
+    fc->last_capacity = (int)hb->capacity;
     for (int k = 0; k < fc->ntasks; k++)
         fc->tasks[k].have = 0;
     for (size_t i = 0; i < hb->n_tasks; i++) {
@@ -205,8 +206,7 @@ static sl_http_server *fc_start(fake_controller *fc, const char *bootstrap,
     sl_http_server *http = sl_http_server_create(&hc, &err);
     assert_non_null(http);
     assert_int_equal(
-        sl_http_server_route(http, "POST", "/v1/cluster/heartbeat", on_heartbeat, fc, &err),
-        SL_OK);
+        sl_http_server_route(http, "POST", "/v1/cluster/heartbeat", on_heartbeat, fc, &err), SL_OK);
     snprintf(url, url_size, "http://127.0.0.1:%d/", sl_http_server_port(http));
     return http;
 }
@@ -316,9 +316,9 @@ static void produce(const char *bootstrap, const char *topic, int from, int to)
         snprintf(key, sizeof(key), "dev-%d", i % 7);
         /* every third message is slow (filtered out) */
         snprintf(val, sizeof(val), "{\"seq\": %d, \"speed\": %d}", i, i % 3 == 0 ? 10 : 50);
-        assert_int_equal(sl_producer_send(p, topic, 0, key, strlen(key), val, strlen(val), -1,
-                                          NULL, 0, &err),
-                         SL_OK);
+        assert_int_equal(
+            sl_producer_send(p, topic, 0, key, strlen(key), val, strlen(val), -1, NULL, 0, &err),
+            SL_OK);
     }
     assert_int_equal(sl_producer_flush(p, 10000, &err), SL_OK);
     sl_producer_destroy(p);
@@ -329,9 +329,8 @@ static void produce_raw(const char *bootstrap, const char *topic, const char *va
     sl_error err;
     sl_producer *p = sl_producer_create(bootstrap, NULL, &err);
     assert_non_null(p);
-    assert_int_equal(sl_producer_send(p, topic, 0, NULL, 0, value, strlen(value), -1, NULL, 0,
-                                      &err),
-                     SL_OK);
+    assert_int_equal(
+        sl_producer_send(p, topic, 0, NULL, 0, value, strlen(value), -1, NULL, 0, &err), SL_OK);
     assert_int_equal(sl_producer_flush(p, 10000, &err), SL_OK);
     sl_producer_destroy(p);
 }
@@ -406,10 +405,24 @@ static void test_cluster_worker_loop(void **state)
     snprintf(iv, sizeof(iv), "%d", INTERVAL_MS);
     int metrics_port = free_port();
     snprintf(mport, sizeof(mport), "%d", metrics_port);
-    char *argv[] = {"sluice-worker", "--controller", url, "--token-file", token_path,
-                    "--state-dir", state_dir, "--id", "worker-test", "--commit-interval-ms",
-                    "100", "--heartbeat-interval-ms", iv, "--metrics-port", mport,
-                    "--metrics-address", "127.0.0.1", NULL};
+    char *argv[] = {"sluice-worker",
+                    "--controller",
+                    url,
+                    "--token-file",
+                    token_path,
+                    "--state-dir",
+                    state_dir,
+                    "--id",
+                    "worker-test",
+                    "--commit-interval-ms",
+                    "100",
+                    "--heartbeat-interval-ms",
+                    iv,
+                    "--metrics-port",
+                    mport,
+                    "--metrics-address",
+                    "127.0.0.1",
+                    NULL};
     sl_worker_config cfg;
     assert_int_equal(sl_worker_config_parse(&cfg, 17, argv, &err), SL_OK);
     sl_cluster_worker *w = sl_cluster_worker_create(&cfg, &err);
@@ -422,6 +435,7 @@ static void test_cluster_worker_loop(void **state)
     fake_controller s = fc_get(&fc);
     assert_int_equal(s.bad_auth, 0);
     assert_string_equal(s.worker_id, "worker-test");
+    assert_int_equal(s.last_capacity, 16);
     sl_cluster_status cs;
     sl_cluster_worker_status(w, &cs);
     assert_true(cs.controller_ok);
@@ -434,8 +448,7 @@ static void test_cluster_worker_loop(void **state)
 
     produce(bootstrap, "acme.speed-in", 0, 30);
     sl_test_records out = {0};
-    sl_test_read_topic(bootstrap, "acme.speed-out", (size_t)expected_outputs(30), 300, 10000,
-                       &out);
+    sl_test_read_topic(bootstrap, "acme.speed-out", (size_t)expected_outputs(30), 300, 10000, &out);
     assert_int_equal(out.count, expected_outputs(30));
     sl_test_records_free(&out);
     want_committed = 30;
@@ -486,8 +499,7 @@ static void test_cluster_worker_loop(void **state)
     s = fc_get(&fc);
     assert_int_equal(s.tasks[0].messages_in, 15); /* a new runner counts from its start */
     memset(&out, 0, sizeof(out));
-    sl_test_read_topic(bootstrap, "acme.speed-out", (size_t)expected_outputs(45), 300, 10000,
-                       &out);
+    sl_test_read_topic(bootstrap, "acme.speed-out", (size_t)expected_outputs(45), 300, 10000, &out);
     assert_int_equal(out.count, expected_outputs(45)); /* nothing twice */
     sl_test_records_free(&out);
 
@@ -525,6 +537,7 @@ static void test_cluster_worker_loop(void **state)
     assert_int_equal(ctx.rc, 0);
     s = fc_get(&fc);
     assert_int_equal(s.last_ntasks, 0);
+    assert_int_equal(s.last_capacity, 0); /* the goodbye */
     assert_int_equal(s.bad_auth, 0);
 
     sl_buf_free(&body);
@@ -554,8 +567,8 @@ static void test_cluster_worker_failed_tasks(void **state)
     const char *bootstrap = sl_embedded_broker_bootstrap(broker);
     assert_int_equal(sl_embedded_broker_create_topic(broker, "acme.strict-in", 1, NULL, 0, &err),
                      SL_OK);
-    assert_int_equal(
-        sl_embedded_broker_create_topic(broker, "acme.strict-out", 1, NULL, 0, &err), SL_OK);
+    assert_int_equal(sl_embedded_broker_create_topic(broker, "acme.strict-out", 1, NULL, 0, &err),
+                     SL_OK);
     produce_raw(bootstrap, "acme.strict-in", "this is not JSON");
 
     static fake_controller fc;
@@ -563,8 +576,16 @@ static void test_cluster_worker_failed_tasks(void **state)
     sl_http_server *http = fc_start(&fc, bootstrap, pipelines, 2, url, sizeof(url));
     fc_answer(&fc, ANSWER, 1, 3, NULL);
     snprintf(iv, sizeof(iv), "%d", INTERVAL_MS);
-    char *argv[] = {"sluice-worker", "--controller", url, "--token-file", token_path,
-                    "--state-dir", state_dir, "--heartbeat-interval-ms", iv, NULL};
+    char *argv[] = {"sluice-worker",
+                    "--controller",
+                    url,
+                    "--token-file",
+                    token_path,
+                    "--state-dir",
+                    state_dir,
+                    "--heartbeat-interval-ms",
+                    iv,
+                    NULL};
     sl_worker_config cfg;
     assert_int_equal(sl_worker_config_parse(&cfg, 9, argv, &err), SL_OK);
     sl_cluster_worker *w = sl_cluster_worker_create(&cfg, &err);
@@ -619,8 +640,8 @@ static void test_cluster_worker_config_errors(void **state)
     (void)state;
     sl_error err;
     sl_worker_config cfg;
-    char *argv[] = {"sluice-worker", "--controller", "http://127.0.0.1:1", "--token-file",
-                    "/nonexistent/token", NULL};
+    char *argv[] = {"sluice-worker", "--controller",       "http://127.0.0.1:1",
+                    "--token-file",  "/nonexistent/token", NULL};
     assert_int_equal(sl_worker_config_parse(&cfg, 5, argv, &err), SL_OK);
     assert_int_equal(cfg.capacity, 16);
     assert_non_null(cfg.id);
@@ -638,8 +659,8 @@ static void test_cluster_worker_config_errors(void **state)
     assert_true(fd >= 0);
     write(fd, " \n", 2);
     close(fd);
-    char *argv2[] = {"sluice-worker", "--controller", "http://127.0.0.1:1", "--token-file",
-                     empty, NULL};
+    char *argv2[] = {"sluice-worker", "--controller", "http://127.0.0.1:1",
+                     "--token-file",  empty,          NULL};
     assert_int_equal(sl_worker_config_parse(&cfg, 5, argv2, &err), SL_OK);
     assert_null(sl_cluster_worker_create(&cfg, &err));
     assert_int_equal(err.code, SL_ERR_INVALID);

@@ -36,11 +36,8 @@ static void test_heartbeat_round_trip(void **state)
     st[1].committed_offset = -1;
     st[1].lag = -1;
     snprintf(st[1].last_error, sizeof(st[1].last_error), "steps[1].where: type error");
-    sl_heartbeat hb = {.worker_id = "worker-a",
-                       .capacity = 16,
-                       .generation_seen = 42,
-                       .tasks = st,
-                       .ntasks = 2};
+    sl_heartbeat hb = {
+        .worker_id = "worker-a", .capacity = 16, .generation_seen = 42, .tasks = st, .ntasks = 2};
     sl_buf out = SL_BUF_INIT;
     sl_error err;
     assert_int_equal(sl_heartbeat_encode(&hb, &out, &err), SL_OK);
@@ -197,8 +194,8 @@ static void test_assignment_rejects(void **state)
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         size_t len;
         const char *purge[1] = {rows[i].purge};
-        uint8_t *buf = pack_assignment(1, &rows[i].task, 1, purge, rows[i].purge ? 1 : 0, NULL,
-                                       &len);
+        uint8_t *buf =
+            pack_assignment(1, &rows[i].task, 1, purge, rows[i].purge ? 1 : 0, NULL, &len);
         sl_assignment *a = (sl_assignment *)(uintptr_t)1;
         sl_error err;
         int rc = sl_assignment_decode(buf, len, &a, &err);
@@ -229,20 +226,17 @@ static void test_generation_rule(void **state)
         uint64_t applied, generation;
         int apply;
     } rows[] = {
-        {0, 0, 0, 1},  /* the first answer always applies */
-        {0, 0, 5, 1},
-        {1, 5, 5, 1},  /* the same generation again: applies (idempotent) */
-        {1, 5, 6, 1},  /* newer */
-        {1, 5, 4, 0},  /* older: ignored */
-        {1, 5, 0, 0},
-        {1, UINT64_MAX - 1, UINT64_MAX, 1},
+        {0, 0, 0, 1},               /* the first answer always applies */
+        {0, 0, 5, 1}, {1, 5, 5, 1}, /* the same generation again: applies (idempotent) */
+        {1, 5, 6, 1},               /* newer */
+        {1, 5, 4, 0},               /* older: ignored */
+        {1, 5, 0, 0}, {1, UINT64_MAX - 1, UINT64_MAX, 1},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         if (!!sl_assignment_should_apply(rows[i].generation, rows[i].applied,
                                          rows[i].applied_any) != rows[i].apply)
             fail_msg("row %zu: generation %llu after %llu", i,
-                     (unsigned long long)rows[i].generation,
-                     (unsigned long long)rows[i].applied);
+                     (unsigned long long)rows[i].generation, (unsigned long long)rows[i].applied);
 }
 
 static void test_names(void **state)
@@ -287,11 +281,9 @@ static void test_lease_margin(void **state)
     static const struct {
         int64_t lease, margin;
     } rows[] = {
-        {10000, 2500}, /* lease/4 */
-        {60000, 15000},
-        {6000, 1500}, /* the 1.5 s floor */
-        {3000, 1500},
-        {2000, 1000}, /* never more than half the lease */
+        {10000, 2500},                /* lease/4 */
+        {60000, 15000}, {6000, 1500}, /* the 1.5 s floor */
+        {3000, 1500},   {2000, 1000}, /* never more than half the lease */
         {1000, 500},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -323,9 +315,12 @@ static void test_client_refuses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_heartbeat_round_trip), cmocka_unit_test(test_assignment_decode),
-        cmocka_unit_test(test_assignment_rejects),   cmocka_unit_test(test_generation_rule),
-        cmocka_unit_test(test_names),                cmocka_unit_test(test_lease_margin),
+        cmocka_unit_test(test_heartbeat_round_trip),
+        cmocka_unit_test(test_assignment_decode),
+        cmocka_unit_test(test_assignment_rejects),
+        cmocka_unit_test(test_generation_rule),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_lease_margin),
         cmocka_unit_test(test_client_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

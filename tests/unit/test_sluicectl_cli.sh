@@ -37,7 +37,10 @@ SLUICE_CONTROLLER="$tmp/controller" bash "$src/tests/integration/itest_sluicectl
     fail "itest_sluicectl.sh against the mock controller"
 
 # ---- what only the mock does on demand ------------------------------------
-port=$((10000 + RANDOM % 22000))
+for _ in $(seq 1 50); do # a free port below the ephemeral range
+    port=$((10000 + RANDOM % 22000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
 echo admin-secret-token >"$tmp/admin"
 "$tmp/controller" --listen "127.0.0.1:$port" --admin-token-file "$tmp/admin" >/dev/null 2>"$tmp/mock.err" &
 pid=$!

@@ -65,11 +65,11 @@ struct sl_cluster_worker {
     sl_assignment *current; /* last applied answer */
     uint64_t applied_gen;
     int applied_any;
-    int64_t lease_ms;      /* 0: none yet */
+    int64_t lease_ms; /* 0: none yet */
     int interval_ms;
     int64_t last_ok_sent_ms;
     int have_lease, lease_lost;
-    char fail_kind[64];    /* the failure last logged ("" after a success) */
+    char fail_kind[64]; /* the failure last logged ("" after a success) */
     uint64_t fails_in_row;
     int warned_no_bootstrap, warned_bootstrap_change;
     char **purged; /* purge names already done, while the controller lists them */
@@ -127,13 +127,13 @@ static int read_token(const char *path, char *buf, size_t size, sl_error *err)
     fclose(f);
     buf[n] = '\0';
     if (too_long)
-        return sl_error_set(err, SL_ERR_INVALID, "the token file %s is larger than %zu bytes",
-                            path, size - 1);
+        return sl_error_set(err, SL_ERR_INVALID, "the token file %s is larger than %zu bytes", path,
+                            size - 1);
     size_t a = 0;
     while (a < n && (buf[a] == ' ' || buf[a] == '\t' || buf[a] == '\r' || buf[a] == '\n'))
         a++;
-    while (n > a && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r' ||
-                     buf[n - 1] == '\n'))
+    while (n > a &&
+           (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r' || buf[n - 1] == '\n'))
         n--;
     memmove(buf, buf + a, n - a);
     buf[n - a] = '\0';
@@ -147,27 +147,26 @@ static int series_create(sl_cluster_worker *w, sl_error *err)
     sl_metrics *r = w->registry;
     sl_label ok[] = {{"result", "ok"}}, failed[] = {{"result", "failed"}};
     static const char *const states[] = {"restoring", "running", "stopping", "failed"};
-    w->m.hb_ok = sl_metrics_counter_create(r, "sluice_worker_heartbeats_total",
-                                           "Heartbeats sent to the controller, by result", ok, 1,
-                                           err);
-    w->m.hb_failed = sl_metrics_counter_create(r, "sluice_worker_heartbeats_total",
-                                               "Heartbeats sent to the controller, by result",
-                                               failed, 1, err);
+    w->m.hb_ok =
+        sl_metrics_counter_create(r, "sluice_worker_heartbeats_total",
+                                  "Heartbeats sent to the controller, by result", ok, 1, err);
+    w->m.hb_failed =
+        sl_metrics_counter_create(r, "sluice_worker_heartbeats_total",
+                                  "Heartbeats sent to the controller, by result", failed, 1, err);
     w->m.lease_ok = sl_metrics_gauge_create(r, "sluice_worker_lease_ok",
                                             "1 while the worker holds its lease", NULL, 0, err);
-    w->m.generation = sl_metrics_gauge_create(r, "sluice_worker_assignment_generation",
-                                              "Generation of the last applied assignment", NULL,
-                                              0, err);
+    w->m.generation =
+        sl_metrics_gauge_create(r, "sluice_worker_assignment_generation",
+                                "Generation of the last applied assignment", NULL, 0, err);
     for (int i = 0; i < 4; i++) {
         sl_label l[] = {{"state", states[i]}};
-        w->m.tasks[i] = sl_metrics_gauge_create(r, "sluice_worker_tasks",
-                                                "Tasks held by the worker, by reported state", l,
-                                                1, err);
+        w->m.tasks[i] = sl_metrics_gauge_create(
+            r, "sluice_worker_tasks", "Tasks held by the worker, by reported state", l, 1, err);
         if (!w->m.tasks[i])
             return SL_ERR_INVALID;
     }
     return w->m.hb_ok && w->m.hb_failed && w->m.lease_ok && w->m.generation ? SL_OK
-                                                                           : SL_ERR_INVALID;
+                                                                            : SL_ERR_INVALID;
 }
 
 static int health_cb(void *ud, sl_buf *reason)
@@ -212,8 +211,8 @@ sl_cluster_worker *sl_cluster_worker_create(const sl_worker_config *cfg, sl_erro
     if (!(w->tasks = sl_task_set_create(&w->cfg, w->registry, err)))
         goto fail;
     if (cfg->metrics_port > 0 &&
-        !(w->http = sl_worker_metrics_start_fn(cfg->metrics_address, cfg->metrics_port,
-                                               w->registry, health_cb, w, err)))
+        !(w->http = sl_worker_metrics_start_fn(cfg->metrics_address, cfg->metrics_port, w->registry,
+                                               health_cb, w, err)))
         goto fail;
     w->status.interval_ms = w->interval_ms;
     snprintf(w->unreachable, sizeof(w->unreachable), "no heartbeat answered yet");
@@ -402,8 +401,9 @@ static void publish_task_gauges(sl_cluster_worker *w, const sl_task_status *st, 
         sl_gauge_set(w->m.tasks[i], counts[i]);
 }
 
-/* One heartbeat: the statuses of every task held (none when empty is set),
- * then the answer applied unless shutting_down. Returns when it was sent. */
+/* One heartbeat: the statuses of every task held, then the answer applied
+ * unless shutting_down. empty is the goodbye: no tasks and capacity 0 (this
+ * worker takes nothing more). Returns when it was sent. */
 static int64_t heartbeat(sl_cluster_worker *w, int empty, int shutting_down)
 {
     sl_task_status *st = NULL;
@@ -417,14 +417,22 @@ static int64_t heartbeat(sl_cluster_worker *w, int empty, int shutting_down)
         sl_log_error(LOG_CTX, "out of memory collecting task statuses");
     publish_task_gauges(w, st, n);
     sl_heartbeat hb = {.worker_id = w->id,
-                       .capacity = (uint32_t)w->cfg.capacity,
+                       .capacity = empty ? 0 : (uint32_t)w->cfg.capacity,
                        .generation_seen = w->applied_gen,
                        .tasks = st,
                        .ntasks = n};
+    int64_t sent = mono_ms();
     int timeout = MAX_HTTP_TIMEOUT_MS;
     if (w->lease_ms > 0 && w->lease_ms / 4 < timeout)
         timeout = (int)(w->lease_ms / 4);
-    int64_t sent = mono_ms();
+    /* Never wait past the moment the lease rule must act: a heartbeat that
+     * would be answered later is of no use to tasks that must stop first. */
+    if (w->have_lease && !w->lease_lost && !shutting_down) {
+        int64_t left =
+            w->last_ok_sent_ms + w->lease_ms - sl_cluster_lease_safety_ms(w->lease_ms) - sent;
+        if (left < timeout)
+            timeout = left > 100 ? (int)left : 100;
+    }
     int rc = sl_heartbeat_client_send(w->client, &hb, timeout, &a, &http_status, &err);
     if (!empty)
         sl_task_set_reported(w->tasks, rc == SL_OK);
@@ -609,6 +617,7 @@ int sl_cluster_worker_run(sl_cluster_worker *w)
                 w->cfg.capacity, w->controller_shown);
     while (!stopping(w)) {
         int64_t now = mono_ms();
+        check_lease(w, now);
         if (now >= next_hb) {
             next_hb = heartbeat(w, 0, 0) + w->interval_ms;
             now = mono_ms();

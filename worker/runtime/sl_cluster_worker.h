@@ -24,14 +24,14 @@ typedef struct sl_cluster_worker sl_cluster_worker;
 
 /* What the loop knows, for tests and logs. */
 typedef struct sl_cluster_status {
-    int controller_ok;     /* the last heartbeat was answered 200 */
-    int lease_ok;          /* a lease is held: tasks may run */
-    uint64_t generation;   /* of the last applied assignment (0: none) */
-    size_t tasks;          /* tasks held in any state (stopping ones too) */
-    uint64_t task_starts;  /* tasks started, restarts included */
+    int controller_ok;    /* the last heartbeat was answered 200 */
+    int lease_ok;         /* a lease is held: tasks may run */
+    uint64_t generation;  /* of the last applied assignment (0: none) */
+    size_t tasks;         /* tasks held in any state (stopping ones too) */
+    uint64_t task_starts; /* tasks started, restarts included */
     uint64_t heartbeats_ok, heartbeats_failed;
-    int64_t lease_ms;      /* the controller's lease (0: none yet) */
-    int interval_ms;       /* the heartbeat interval in use */
+    int64_t lease_ms; /* the controller's lease (0: none yet) */
+    int interval_ms;  /* the heartbeat interval in use */
 } sl_cluster_status;
 
 /* The safety margin of the lease rule: tasks stop when no heartbeat sent in
@@ -49,8 +49,9 @@ sl_cluster_worker *sl_cluster_worker_create(const sl_worker_config *cfg, sl_erro
 
 /* Runs the loop on the calling thread until sl_cluster_worker_request_stop
  * or SIGTERM/SIGINT (sl_signal), then stops every task (last checkpoints),
- * sends a last heartbeat with no tasks and returns: 0 after a clean stop, 1
- * when a task's last checkpoint failed or the tasks did not stop in time. */
+ * sends a last heartbeat with no tasks and capacity 0, and returns: 0 after a
+ * clean stop, 1 when a task's last checkpoint failed or the tasks did not
+ * stop in time. */
 int sl_cluster_worker_run(sl_cluster_worker *w);
 
 /* Asks the loop to shut down (any thread). */

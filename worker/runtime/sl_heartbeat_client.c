@@ -24,8 +24,7 @@ _Static_assert((int)SL_REPORT_RUNNING == (int)SLUICE__TASK_STATE__TASK_STATE_RUN
                "report state");
 _Static_assert((int)SL_REPORT_STOPPING == (int)SLUICE__TASK_STATE__TASK_STATE_STOPPING,
                "report state");
-_Static_assert((int)SL_REPORT_FAILED == (int)SLUICE__TASK_STATE__TASK_STATE_FAILED,
-               "report state");
+_Static_assert((int)SL_REPORT_FAILED == (int)SLUICE__TASK_STATE__TASK_STATE_FAILED, "report state");
 
 #define HEARTBEAT_PATH "/v1/cluster/heartbeat"
 /* An answer larger than this is refused (a capacity of tasks, each with a
@@ -159,8 +158,7 @@ static int decode_task(const Sluice__TaskAssignment *in, size_t i, sl_task_assig
     if (!id)
         return sl_error_set(err, SL_ERR_INVALID, "tasks[%zu]: no id", i);
     if (!sl_cluster_name_valid(id->tenant) || !sl_cluster_name_valid(id->pipeline))
-        return sl_error_set(err, SL_ERR_INVALID, "tasks[%zu]: invalid tenant or pipeline name",
-                            i);
+        return sl_error_set(err, SL_ERR_INVALID, "tasks[%zu]: invalid tenant or pipeline name", i);
     if (id->partition > INT32_MAX)
         return sl_error_set(err, SL_ERR_INVALID, "tasks[%zu]: partition %u out of range", i,
                             (unsigned)id->partition);

@@ -22,8 +22,8 @@ static int remove_tree(int at, const char *name, int depth, sl_error *err)
 {
     struct stat st;
     if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? SL_OK : sl_error_set(err, SL_ERR_IO, "%s: %s", name,
-                                                      strerror(errno));
+        return errno == ENOENT ? SL_OK
+                               : sl_error_set(err, SL_ERR_IO, "%s: %s", name, strerror(errno));
     if (!S_ISDIR(st.st_mode)) {
         if (unlinkat(at, name, 0) != 0 && errno != ENOENT)
             return sl_error_set(err, SL_ERR_IO, "removing %s: %s", name, strerror(errno));
@@ -78,8 +78,9 @@ int sl_state_purge(const char *state_dir, const char *name, sl_error *err)
     const char *root = state_dir && *state_dir ? state_dir : ".";
     DIR *d = opendir(root);
     if (!d)
-        return errno == ENOENT ? 0 : sl_error_set(err, SL_ERR_IO, "reading %s: %s", root,
-                                                  strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : sl_error_set(err, SL_ERR_IO, "reading %s: %s", root, strerror(errno));
     int removed = 0, rc = SL_OK;
     struct dirent *de;
     /* Collect first: removing while readdir walks the same directory may

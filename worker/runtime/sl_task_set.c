@@ -122,8 +122,7 @@ static int terminal(int phase)
 
 /* Finds or makes the plan of d: parsed, resolved into the tenant's namespace
  * and checked to be the assigned pipeline. */
-static int plan_acquire(sl_task_set *s, const sl_task_assignment *d, plan_ref **out,
-                        sl_error *err)
+static int plan_acquire(sl_task_set *s, const sl_task_assignment *d, plan_ref **out, sl_error *err)
 {
     *out = NULL;
     for (size_t i = 0; i < s->nplans; i++) {
@@ -150,8 +149,8 @@ static int plan_acquire(sl_task_set *s, const sl_task_assignment *d, plan_ref **
     snprintf(want, sizeof(want), "%s.%s", d->id.tenant, d->id.pipeline);
     int rc = sl_plan_namespace(plan, d->id.tenant, d->state_epoch, err);
     if (rc == SL_OK && strcmp(plan->name, want) != 0)
-        rc = sl_error_set(err, SL_ERR_INVALID, "the spec names pipeline '%s', not the assigned '%s'",
-                          plan->name, want);
+        rc = sl_error_set(err, SL_ERR_INVALID,
+                          "the spec names pipeline '%s', not the assigned '%s'", plan->name, want);
     plan_ref *p = rc == SL_OK ? calloc(1, sizeof(*p)) : NULL;
     if (!p) {
         if (rc == SL_OK)
@@ -315,8 +314,8 @@ static void entry_launch(sl_task_set *s, task_entry *e, const sl_task_assignment
     }
     e->thread_started = 1;
     s->launches++;
-    sl_log_info(e->label, "starting (version %llu, state epoch %u)",
-                (unsigned long long)e->version, (unsigned)e->epoch);
+    sl_log_info(e->label, "starting (version %llu, state epoch %u)", (unsigned long long)e->version,
+                (unsigned)e->epoch);
 }
 
 static task_entry *entry_create(sl_task_set *s, const sl_task_assignment *d)
@@ -416,8 +415,7 @@ static task_entry *find_entry(const sl_task_set *s, const sl_task_id *id)
 
 /* A failed entry that is still desired: count the failure once, and restart
  * it when its backoff has passed. */
-static void handle_failed(sl_task_set *s, task_entry *e, const sl_task_assignment *d,
-                          int64_t now)
+static void handle_failed(sl_task_set *s, task_entry *e, const sl_task_assignment *d, int64_t now)
 {
     if (!e->failure_seen) {
         e->failure_seen = 1;
