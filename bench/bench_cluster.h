@@ -153,8 +153,8 @@ static inline size_t bench_on_body(char *p, size_t size, size_t n, void *ud)
 
 /* One JSON request on a fresh connection; a 429 is retried after 50 ms
  * (counted in *throttled when not NULL). Returns the status (0: no answer). */
-static inline long bench_rest(const char *base, const char *method, const char *path, const char *token,
-                 const char *body, bench_reply *r, int *throttled)
+static inline long bench_rest(const char *base, const char *method, const char *path,
+                              const char *token, const char *body, bench_reply *r, int *throttled)
 {
     char url[512], auth[320];
     memset(r, 0, sizeof(*r));

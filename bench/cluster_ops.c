@@ -11,7 +11,8 @@
  *
  *  (a) apply → running: PUT /v1/pipelines/{name} of a stateless pipeline on
  *      a --partitions topic, then GET /v1/pipelines/{name} every 20 ms until
- *      every task is running; --runs runs, bench_median (target < 2 s).
+ *      every task is running; --runs runs, each started at a random point of
+ *      the heartbeat interval, median (target < 2 s).
  *  (c) recovery: a stateful pipeline (aggregate count() per key) holding
  *      --keys keys, all input committed; kill -9 of the worker holding the
  *      most tasks; time from the kill until every task is running on the
@@ -195,14 +196,17 @@ static int start_worker(bench *b)
     w->metrics_port = bench_free_port();
     snprintf(port, sizeof(port), "%d", w->metrics_port);
     snprintf(cap, sizeof(cap), "%d", 64);
-    char *argv[] = {bin,           "--controller",    b->url,         "--token-file",
-                    NULL,          "--state-dir",     w->state_dir,   "--id",
-                    w->id,         "--capacity",      cap,            "--metrics-port",
-                    port,          "--metrics-address", "127.0.0.1",  "--bootstrap-servers",
-                    b->bootstrap,  "--log-level",     "info",         NULL};
     char token_file[200];
-    snprintf(token_file, sizeof(token_file), "%s/worker.token", b->dir);
-    argv[4] = token_file;
+    snprintf(token_file, sizeof(token_file), "%s/worker.token", dir);
+    char *argv[] = {bin,          "--controller",
+                    b->url,       "--token-file",
+                    token_file,   "--state-dir",
+                    w->state_dir, "--id",
+                    w->id,        "--capacity",
+                    cap,          "--metrics-port",
+                    port,         "--metrics-address",
+                    "127.0.0.1",  "--bootstrap-servers",
+                    b->bootstrap, NULL};
     w->pid = bench_spawn(argv, out, w->log);
     if (w->pid <= 0)
         return -1;
@@ -230,26 +234,31 @@ static int start_controller(bench *b)
     } else {
         argv[n++] = "--embedded-kafka";
     }
-    char *rest_args[] = {"--listen", listen, "--admin-token-file", admin, "--worker-token-file",
-                         wtok, "--lease-ms", lease, "--heartbeat-interval-ms", hb};
+    char *rest_args[] = {
+        "--listen",   listen, "--admin-token-file",      admin, "--worker-token-file", wtok,
+        "--lease-ms", lease,  "--heartbeat-interval-ms", hb};
     for (size_t i = 0; i < sizeof(rest_args) / sizeof(rest_args[0]); i++)
         argv[n++] = rest_args[i];
     argv[n] = NULL;
     b->controller = bench_spawn(argv, out, log);
     if (b->controller <= 0)
         return -1;
-    for (int waited = 0; waited < 60000; waited += 50) {
+    int ready = 0;
+    for (int waited = 0; !ready && waited < 60000; waited += 50) {
         bench_reply r;
-        long st = bench_rest(b->url, "GET", "/readyz", NULL, NULL, &r, NULL);
+        ready = bench_rest(b->url, "GET", "/readyz", NULL, NULL, &r, NULL) == 200;
         bench_reply_free(&r);
-        if (st == 200)
-            break;
-        if (!bench_alive(b->controller)) {
+        if (!ready && !bench_alive(b->controller)) {
             fprintf(stderr, "bench-cluster_ops: the controller exited; see %s\n", log);
             b->controller = 0;
             return -1;
         }
-        bench_sleep_ms(50);
+        if (!ready)
+            bench_sleep_ms(50);
+    }
+    if (!ready) {
+        fprintf(stderr, "bench-cluster_ops: the controller is not ready after 60 s; see %s\n", log);
+        return -1;
     }
     if (b->o.bootstrap) {
         snprintf(b->bootstrap, sizeof(b->bootstrap), "%s", b->o.bootstrap);
@@ -379,22 +388,23 @@ static int bench_apply(bench *b, double *median_ms)
         int64_t t1 = 0;
         while (!t1) {
             polls++;
-            if (pipeline_get(b, name, &v, &throttled) == 200 &&
-                strcmp(v.state, "running") == 0 && all_running(&v, b->o.partitions, NULL))
+            if (pipeline_get(b, name, &v, &throttled) == 200 && strcmp(v.state, "running") == 0 &&
+                all_running(&v, b->o.partitions, NULL))
                 t1 = bench_now_ms();
             else if (bench_now_ms() - t0 > 60000) {
-                fprintf(stderr, "bench-cluster_ops: %s not running after 60 s (state %s)\n",
-                        name, v.state);
+                fprintf(stderr, "bench-cluster_ops: %s not running after 60 s (state %s)\n", name,
+                        v.state);
                 return -1;
             } else
                 bench_sleep_ms(20);
         }
         ms[r] = (double)(t1 - t0);
-        printf("cluster_ops: apply run %d: put_to_running_ms=%.0f polls=%d throttled=%d\n",
-               r + 1, ms[r], polls, throttled);
+        printf("cluster_ops: apply run %d: put_to_running_ms=%.0f polls=%d throttled=%d\n", r + 1,
+               ms[r], polls, throttled);
         /* delete, and let the workers stop its tasks before the next run */
         delete_pipeline(b, name);
-        for (int64_t deadline = bench_now_ms() + 30000; bench_now_ms() < deadline; bench_sleep_ms(100))
+        for (int64_t deadline = bench_now_ms() + 30000; bench_now_ms() < deadline;
+             bench_sleep_ms(100))
             if (tasks_on_workers(b, &joined) <= base)
                 break;
     }
@@ -480,7 +490,10 @@ static double scrape(int port, const char *family, const char *pipeline_suffix, 
 }
 
 typedef struct recovery_result {
-    double recovery_ms, reassigned_ms, restored_keys, restore_s, keys_per_s;
+    double recovery_ms, reassigned_ms, restored_keys;
+    double restore_s;     /* the longest restore of a moved task */
+    double restore_s_sum; /* all moved tasks' restore seconds */
+    double keys_per_s;    /* restored_keys / restore_s: the tasks restore in parallel */
     int moved;
 } recovery_result;
 
@@ -488,7 +501,8 @@ typedef struct recovery_result {
 static int wait_committed(bench *b, const char *name, int64_t timeout_ms)
 {
     pipeline_view v;
-    for (int64_t deadline = bench_now_ms() + timeout_ms; bench_now_ms() < deadline; bench_sleep_ms(200)) {
+    for (int64_t deadline = bench_now_ms() + timeout_ms; bench_now_ms() < deadline;
+         bench_sleep_ms(200)) {
         if (pipeline_get(b, name, &v, NULL) != 200 || !all_running(&v, b->o.partitions, NULL))
             continue;
         long long committed = 0;
@@ -559,17 +573,18 @@ static int recovery_run(bench *b, const char *name, int run, recovery_result *re
         double mx = 0;
         res->restored_keys +=
             scrape(b->w[i].metrics_port, "sluice_task_state_restored_total", suffix, moved, &mx);
-        scrape(b->w[i].metrics_port, "sluice_task_state_restore_seconds", suffix, moved,
-               &res->restore_s);
+        res->restore_s_sum += scrape(b->w[i].metrics_port, "sluice_task_state_restore_seconds",
+                                     suffix, moved, &res->restore_s);
     }
     /* tasks restore in parallel: the rate is all keys over the longest restore */
     res->keys_per_s = res->restore_s > 0 ? res->restored_keys / res->restore_s : 0;
     double target = b->o.lease_ms + 5000 + res->restored_keys / 300.0;
     printf("cluster_ops: recovery run %d: killed %s holding %d of %d tasks; reassigned_ms=%.0f "
            "all_running_ms=%.0f restored_keys=%.0f restore_s=%.2f keys_per_s=%.0f "
-           "(target < %.0f ms)\n",
+           "per_task_keys_per_s=%.0f (target < %.0f ms)\n",
            run, victim_id, res->moved, b->o.partitions, res->reassigned_ms, res->recovery_ms,
-           res->restored_keys, res->restore_s, res->keys_per_s, target);
+           res->restored_keys, res->restore_s, res->keys_per_s,
+           res->restore_s_sum > 0 ? res->restored_keys / res->restore_s_sum : 0, target);
     return 0;
 }
 
@@ -624,23 +639,24 @@ static int bench_recovery(bench *b)
         if (recovery_run(b, name, r + 1, &res[r]) != 0)
             return -1;
     }
-    double rec[32], keys[32], rate[32], moved[32];
+    double rec[32], reas[32], keys[32], rate[32], moved[32];
     for (int r = 0; r < runs; r++) {
         rec[r] = res[r].recovery_ms;
+        reas[r] = res[r].reassigned_ms;
         keys[r] = res[r].restored_keys;
         rate[r] = res[r].keys_per_s;
         moved[r] = res[r].moved;
     }
-    double mk = bench_median(keys, runs);
+    double mk = bench_median(keys, runs), mr = bench_median(rec, runs);
+    double mrate = bench_median(rate, runs);
     double target = b->o.lease_ms + 5000 + mk / 300.0;
-    double mr = bench_median(rec, runs);
     printf("cluster_ops: (c) kill -9 -> all tasks running elsewhere: median %.0f ms over %d "
-           "runs, tasks moved median %.0f of %d, restored keys median %.0f at median %.0f "
-           "keys/s (target < lease %d ms + 5 s + keys/300k = %.0f ms: %s; restore >= 300000 "
-           "keys/s: %s)\n",
-           mr, runs, bench_median(moved, runs), b->o.partitions, mk, bench_median(rate, runs),
-           b->o.lease_ms, target, mr < target ? "met" : "NOT met",
-           bench_median(rate, runs) >= 300000 ? "met" : "NOT met");
+           "runs (reassigned after a median %.0f ms), tasks moved median %.0f of %d, restored "
+           "keys median %.0f at median %.0f keys/s (target < lease %d ms + 5 s + keys/300k = "
+           "%.0f ms: %s; restore >= 300000 keys/s: %s)\n",
+           mr, runs, bench_median(reas, runs), bench_median(moved, runs), b->o.partitions, mk,
+           mrate, b->o.lease_ms, target, mr < target ? "met" : "NOT met",
+           mrate >= 300000 ? "met" : "NOT met");
     delete_pipeline(b, name);
     return 0;
 }
@@ -685,7 +701,7 @@ static void *hb_run(void *ud)
     Sluice__TaskStatus **stp = calloc((size_t)ntasks, sizeof(*stp));
     Sluice__TaskId *ids = calloc((size_t)ntasks, sizeof(*ids));
     uint64_t *gen = calloc((size_t)t->count, sizeof(*gen));
-    char (*pipes)[32] = calloc((size_t)t->count, sizeof(*pipes));
+    char(*pipes)[32] = calloc((size_t)t->count, sizeof(*pipes));
     uint8_t *buf = malloc(65536);
     sl_buf resp = {0};
     for (int w = 0; w < t->count; w++)
@@ -724,14 +740,12 @@ static void *hb_run(void *ud)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-        int64_t t0 = bench_now_ms();
         struct timespec a, z;
         clock_gettime(CLOCK_MONOTONIC, &a);
         long status = 0;
         if (curl_easy_perform(c) == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         clock_gettime(CLOCK_MONOTONIC, &z);
-        (void)t0;
         Sluice__Assignment *asg =
             status == 200 ? sluice__assignment__unpack(NULL, resp.len, (const uint8_t *)resp.data)
                           : NULL;

@@ -1,5 +1,5 @@
-/* sluicectl_rest — the REST client's command line and what its commands
- * share (see sluicectl_rest.h).
+/* sluicectl_rest — the REST client's command line: global options, the
+ * command table, dispatch (see sluicectl_rest.h).
  *
  * The command line is `sluicectl [global options] GROUP VERB [args]`, global
  * options allowed anywhere (kubectl-style), the command's own options after

@@ -22,7 +22,7 @@ packages=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     librdkafka-dev librocksdb-dev libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler
     libcurl4-openssl-dev libcmocka-dev libssl-dev libyyjson-dev
-    clang kcat curl default-jre-headless maven
+    clang kcat curl default-jre-headless maven python3 python3-venv
 )
 
 . /etc/os-release

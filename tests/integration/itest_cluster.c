@@ -78,8 +78,8 @@ static int64_t now_ms(void)
 /* ---- REST helpers -------------------------------------------------------- */
 
 /* A request that must answer want; fails with the answer's body otherwise. */
-static void rest_expect(const char *method, const char *path, const char *token,
-                        const char *body, long want, sl_test_reply *r)
+static void rest_expect(const char *method, const char *path, const char *token, const char *body,
+                        long want, sl_test_reply *r)
 {
     long st = sl_test_rest(cl.url, method, path, token, body, r);
     if (st != want)
@@ -308,12 +308,12 @@ static int group_teardown(void **state)
 }
 
 /* Skips the scenario (not a failure: no logs). */
-#define SCENARIO_SKIP(...)                                                                   \
-    do {                                                                                     \
-        fprintf(stderr, "itest_cluster: skipped: " __VA_ARGS__);                              \
-        fprintf(stderr, "\n");                                                                \
-        scenario_ok = 1;                                                                      \
-        skip();                                                                               \
+#define SCENARIO_SKIP(...)                                                                         \
+    do {                                                                                           \
+        fprintf(stderr, "itest_cluster: skipped: " __VA_ARGS__);                                   \
+        fprintf(stderr, "\n");                                                                     \
+        scenario_ok = 1;                                                                           \
+        skip();                                                                                    \
     } while (0)
 
 /* ---- a. exactly-once windows through kill -9 ---------------------------------- */
@@ -508,8 +508,10 @@ static void test_a_exactly_once_kill9(void **state)
     win_verify_exactly_once(output, total);
     /* (Only for the log: what the aborted attempts left behind.) */
     sl_test_read_topic_iso(sl_test_bootstrap(), output, 1, 500, 10000, "read_uncommitted", &rs);
-    fprintf(stderr, "itest_cluster: read_uncommitted sees %zu results (aborted attempts "
-                    "included)\n", rs.count);
+    fprintf(stderr,
+            "itest_cluster: read_uncommitted sees %zu results (aborted attempts "
+            "included)\n",
+            rs.count);
     sl_test_records_free(&rs);
 
     /* All tasks run on the two survivors, and the victim is forgotten. */
@@ -548,8 +550,7 @@ static void num_produce(sl_producer *p, const char *topic, int partitions, const
     }
 }
 
-static void num_produce_flush(const char *topic, int partitions, const char *src, int from,
-                              int to)
+static void num_produce_flush(const char *topic, int partitions, const char *src, int from, int to)
 {
     sl_error err;
     sl_producer *p = sl_producer_create(sl_test_bootstrap(), NULL, &err);
@@ -661,8 +662,8 @@ static void test_b_new_worker_rebalance(void **state)
             break;
         if (now_ms() > deadline) {
             pipeline_print("reb (after)", &after);
-            fail_msg("w4 runs %d tasks (want >= %d) and the pipeline is %s after 45 s", got,
-                     share, after.state);
+            fail_msg("w4 runs %d tasks (want >= %d) and the pipeline is %s after 45 s", got, share,
+                     after.state);
         }
         sl_test_sleep_ms(250);
     }
@@ -682,8 +683,8 @@ static void test_b_new_worker_rebalance(void **state)
         if (strcmp(a->worker, "w4") == 0)
             on_new++;
         else if (strcmp(a->worker, b->worker) != 0)
-            fail_msg("task %d moved from %s to %s, not to the new worker", a->partition,
-                     b->worker, a->worker);
+            fail_msg("task %d moved from %s to %s, not to the new worker", a->partition, b->worker,
+                     a->worker);
     }
     assert_true(on_new >= share);
     fprintf(stderr, "itest_cluster: w4 took %d of %d tasks (%d workers before)\n", on_new,
@@ -725,8 +726,8 @@ static void *flow_produce(void *ud)
         int i = f->produced;
         int kl = snprintf(key, sizeof(key), "k%d", i % 50);
         int vl = snprintf(val, sizeof(val), "{\"src\": \"c\", \"i\": %d}", i);
-        if (sl_producer_send(p, f->input, i % RST_PARTITIONS, key, (size_t)kl, val, (size_t)vl,
-                             0, NULL, 0, &err) != SL_OK)
+        if (sl_producer_send(p, f->input, i % RST_PARTITIONS, key, (size_t)kl, val, (size_t)vl, 0,
+                             NULL, 0, &err) != SL_OK)
             f->failed = 1;
         f->produced++;
         sl_producer_poll(p);
@@ -899,8 +900,8 @@ static void test_c_controller_restart(void **state)
                 after[i].partition, b->worker, after[i].worker, b->messages_in,
                 after[i].messages_in);
         if (strcmp(b->worker, after[i].worker) != 0)
-            fail_msg("task %d moved from %s to %s over the controller restart",
-                     after[i].partition, b->worker, after[i].worker);
+            fail_msg("task %d moved from %s to %s over the controller restart", after[i].partition,
+                     b->worker, after[i].worker);
         /* A task stopped and started again would count from zero. */
         assert_true(after[i].messages_in > b->messages_in);
     }
@@ -950,8 +951,8 @@ static void test_c_controller_restart(void **state)
 #define ISO_PARTITIONS 2
 #define ISO_COUNT 300
 
-static void expect_status(const char *method, const char *path, const char *token,
-                          const char *body, long want)
+static void expect_status(const char *method, const char *path, const char *token, const char *body,
+                          long want)
 {
     sl_test_reply r;
     rest_expect(method, path, token, body, want, &r);
@@ -1073,8 +1074,7 @@ int main(void)
                                         scenario_teardown),
         cmocka_unit_test_setup_teardown(test_c_controller_restart, scenario_setup,
                                         scenario_teardown),
-        cmocka_unit_test_setup_teardown(test_d_tenant_isolation, scenario_setup,
-                                        scenario_teardown),
+        cmocka_unit_test_setup_teardown(test_d_tenant_isolation, scenario_setup, scenario_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, group_teardown);
     curl_global_cleanup();

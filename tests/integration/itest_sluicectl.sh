@@ -8,13 +8,11 @@
 # check asserts an exit status and the text printed; no token may ever show
 # up on stderr. Needs curl and python3.
 # Usage: itest_sluicectl.sh BUILD_DIR SOURCE_DIR
-# SLUICE_CONTROLLER overrides the controller binary (a stand-in taking the
-# same options, e.g. tests/support/mock_controller.py).
 set -uo pipefail
 build=${1:?build dir}
 src=${2:?source dir}
 ctl_bin="$build/bin/sluicectl"
-controller=${SLUICE_CONTROLLER:-$build/bin/sluice-controller}
+controller=$build/bin/sluice-controller
 tmp=$(mktemp -d)
 pid=""
 cleanup() {
