@@ -64,6 +64,11 @@ helm_ok() { # the binary is helm at $helm_version (go-built: the module version)
     if go version -m "$1" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+helm\.sh/helm/v3[[:space:]]+$helm_version[[:space:]]"; then
         return 0
     fi
+    # installed by this script (no go on PATH to ask now)
+    if [ "$1" = "$cache/bin/helm" ] && [ "$(cat "$cache/bin/helm.version" 2>/dev/null)" = "$helm_version" ] &&
+        ! [ "$1" -nt "$cache/bin/helm.version" ]; then
+        return 0
+    fi
     # a release build says its version itself
     [ "$("$1" version --template '{{.Version}}' 2>/dev/null)" = "$helm_version" ]
 }
@@ -86,6 +91,7 @@ old: 1.19 on Debian 12, 1.24 on Debian 13), or set HELM to a helm $helm_version 
         go install "helm.sh/helm/v3/cmd/helm@$helm_version" ||
         fail "go install helm.sh/helm/v3/cmd/helm@$helm_version failed"
     helm_ok "$helm" || fail "$helm is not helm $helm_version after go install"
+    echo "$helm_version" >"$cache/bin/helm.version"
 fi
 echo "helm: $helm ($helm_version)"
 

@@ -224,8 +224,16 @@ static int on_heartbeat(void *ud, const sl_http_request *req, sl_http_response *
         n++;
     }
     forget_stopped(c, hb->worker_id, now);
-    rc = sl_scheduler_heartbeat(c->sched, hb->worker_id, hb->capacity ? (int)hb->capacity : 1,
-                                hb->generation_seen, (const char *const *)running, n, now);
+    if (hb->capacity == 0 && n == 0) {
+        /* a worker shutting down: it runs nothing and takes nothing more */
+        sl_log_info("controller", "worker %s leaves", hb->worker_id);
+        sl_scheduler_worker_leave(c->sched, hb->worker_id);
+        rc = SL_OK;
+    } else {
+        int cap = hb->capacity == 0 ? 1 : hb->capacity > 100000 ? 100000 : (int)hb->capacity;
+        rc = sl_scheduler_heartbeat(c->sched, hb->worker_id, cap, hb->generation_seen,
+                                    (const char *const *)running, n, now);
+    }
     if (rc == SL_OK) {
         sl_scheduler_rebalance(c->sched, now, c->hold_until_ms);
         rc = answer(c, hb->worker_id, resp);

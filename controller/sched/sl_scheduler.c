@@ -538,6 +538,17 @@ const char *sl_scheduler_owner(const sl_scheduler *s, const char *key, int *revo
     return t->owner ? t->owner->id : NULL;
 }
 
+int sl_scheduler_worker_leave(sl_scheduler *s, const char *id)
+{
+    sched_worker *w = worker_find(s, id);
+    if (!w)
+        return SL_ERR_NOT_FOUND;
+    w->last_heartbeat_ms = -s->lease_ms; /* its lease ended at time 0 */
+    s->next_expiry_ms = 0;
+    s->stale = 1;
+    return SL_OK;
+}
+
 size_t sl_scheduler_worker_count(const sl_scheduler *s)
 {
     return s ? s->nworkers : 0;

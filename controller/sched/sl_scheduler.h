@@ -89,6 +89,11 @@ int sl_scheduler_heartbeat(sl_scheduler *s, const char *id, int capacity,
                            uint64_t generation_seen, const char *const *running, size_t n,
                            int64_t now_ms);
 
+/* Worker id leaves: it has stopped all its tasks (its last heartbeat listed
+ * none), so it is treated as if its lease had expired: the next rebalance
+ * gives its tasks to others at once. SL_ERR_NOT_FOUND for an unknown worker. */
+int sl_scheduler_worker_leave(sl_scheduler *s, const char *id);
+
 /* Expires leases at now_ms (an expired worker's tasks become free, and the
  * worker is forgotten), completes hand-offs, and rebalances unless
  * now_ms < hold_until_ms (then nothing new is assigned: after a controller

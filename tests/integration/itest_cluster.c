@@ -41,6 +41,7 @@
 #include "sl_test_env.h"
 #include "sl_test_proc.h"
 #include "sl_test_topic.h"
+#include "sl_test_window.h"
 
 /* Short for speed, but not 3 s: a worker stops its tasks itself when no
  * heartbeat was answered for lease - max(lease / 4, 1.5 s) (docs/worker.md),
@@ -49,7 +50,6 @@
 #define LEASE_MS 6000
 #define HEARTBEAT_MS 300
 #define MAX_PAUSE_MS 2000 /* scenario c: the longest the outputs may pause */
-#define MAX_TASKS 16
 
 static sl_test_cluster cl;
 static int cluster_state; /* 0 not started, 1 up, -1 failed to start */
@@ -63,45 +63,14 @@ static struct {
 } cleanup[8]; /* pipelines to delete when the scenario ends */
 static int ncleanup;
 
+static void flow_cleanup(void); /* scenario c's threads, when it failed */
+
 static int embedded(void)
 {
     return strcmp(sl_test_broker_kind(), "embedded") == 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- REST helpers -------------------------------------------------------- */
-
-/* A request that must answer want; fails with the answer's body otherwise. */
-static void rest_expect(const char *method, const char *path, const char *token, const char *body,
-                        long want, sl_test_reply *r)
-{
-    long st = sl_test_rest(cl.url, method, path, token, body, r);
-    if (st != want)
-        fail_msg("%s %s: status %ld (want %ld): %s", method, path, st, want,
-                 r->body ? r->body : "(no body)");
-}
-
-/* Creates tenant name and a token of it (copied into token). */
-static void tenant_create(const char *name, char *token, size_t size)
-{
-    char body[160], path[160];
-    sl_test_reply r;
-    snprintf(body, sizeof(body), "{\"name\": \"%s\"}", name);
-    rest_expect("POST", "/v1/tenants", cl.admin_token, body, 201, &r);
-    sl_test_reply_free(&r);
-    snprintf(path, sizeof(path), "/v1/tenants/%s/tokens", name);
-    rest_expect("POST", path, cl.admin_token, "{\"description\": \"itest_cluster\"}", 201, &r);
-    const char *t = sl_test_json_str(yyjson_doc_get_root(r.doc), "token");
-    assert_true(strncmp(t, "slt_", 4) == 0);
-    snprintf(token, size, "%s", t);
-    sl_test_reply_free(&r);
-}
 
 /* PUT /v1/pipelines/name with spec (201: a new pipeline); remembered for
  * deletion when the scenario ends. */
@@ -110,129 +79,13 @@ static void pipeline_put(const char *token, const char *name, const char *spec)
     char path[160];
     sl_test_reply r;
     snprintf(path, sizeof(path), "/v1/pipelines/%s", name);
-    rest_expect("PUT", path, token, spec, 201, &r);
+    sl_test_cluster_expect(&cl, "PUT", path, token, spec, 201, &r);
     sl_test_reply_free(&r);
     if (ncleanup < 8) {
         cleanup[ncleanup].token = token;
         snprintf(cleanup[ncleanup].name, sizeof(cleanup[0].name), "%s", name);
         ncleanup++;
     }
-}
-
-typedef struct task_view {
-    int partition;
-    char worker[64];
-    char state[24];
-    long long messages_in;
-} task_view;
-
-typedef struct pipeline_view {
-    char state[24];
-    long long version, tasks_total, tasks_running;
-    char input[160], output[160];
-    task_view tasks[MAX_TASKS];
-    int ntasks;
-} pipeline_view;
-
-/* GET /v1/pipelines/name into v; returns the HTTP status. */
-static long pipeline_get(const char *token, const char *name, pipeline_view *v)
-{
-    char path[160];
-    sl_test_reply r;
-    memset(v, 0, sizeof(*v));
-    snprintf(path, sizeof(path), "/v1/pipelines/%s", name);
-    long st = sl_test_rest(cl.url, "GET", path, token, NULL, &r);
-    yyjson_val *root = yyjson_doc_get_root(r.doc);
-    if (st == 200 && root) {
-        snprintf(v->state, sizeof(v->state), "%s", sl_test_json_str(root, "state"));
-        v->version = sl_test_json_int(root, "version");
-        v->tasks_total = sl_test_json_int(root, "tasks_total");
-        v->tasks_running = sl_test_json_int(root, "tasks_running");
-        yyjson_val *topics = yyjson_obj_get(root, "topics");
-        snprintf(v->input, sizeof(v->input), "%s", sl_test_json_str(topics, "input"));
-        const char *out = yyjson_get_str(yyjson_arr_get(yyjson_obj_get(topics, "outputs"), 0));
-        snprintf(v->output, sizeof(v->output), "%s", out ? out : "");
-        yyjson_val *tasks = yyjson_obj_get(root, "tasks"), *t;
-        size_t i, n;
-        yyjson_arr_foreach(tasks, i, n, t)
-        {
-            if (v->ntasks == MAX_TASKS)
-                break;
-            task_view *tv = &v->tasks[v->ntasks++];
-            tv->partition = (int)sl_test_json_int(t, "partition");
-            snprintf(tv->worker, sizeof(tv->worker), "%s", sl_test_json_str(t, "worker"));
-            snprintf(tv->state, sizeof(tv->state), "%s", sl_test_json_str(t, "state"));
-            tv->messages_in = sl_test_json_int(t, "messages_in");
-        }
-    }
-    sl_test_reply_free(&r);
-    return st;
-}
-
-/* Whether v has ntasks tasks, all running, none on worker avoid (may be
- * NULL), and the pipeline is running. */
-static int pipeline_all_running(const pipeline_view *v, int ntasks, const char *avoid)
-{
-    if (strcmp(v->state, "running") != 0 || v->ntasks != ntasks || v->tasks_running != ntasks)
-        return 0;
-    for (int i = 0; i < v->ntasks; i++)
-        if (strcmp(v->tasks[i].state, "running") != 0 || !v->tasks[i].worker[0] ||
-            (avoid && strcmp(v->tasks[i].worker, avoid) == 0))
-            return 0;
-    return 1;
-}
-
-static void pipeline_print(const char *name, const pipeline_view *v)
-{
-    fprintf(stderr, "itest_cluster: %s: state %s, %lld/%lld running:", name, v->state,
-            v->tasks_running, v->tasks_total);
-    for (int i = 0; i < v->ntasks; i++)
-        fprintf(stderr, " [%d %s %s in=%lld]", v->tasks[i].partition, v->tasks[i].worker,
-                v->tasks[i].state, v->tasks[i].messages_in);
-    fprintf(stderr, "\n");
-}
-
-/* Waits until pipeline name runs all its ntasks tasks, none on avoid;
- * fails after timeout_ms. Fills v with the last answer. */
-static void pipeline_wait_running(const char *token, const char *name, int ntasks,
-                                  const char *avoid, int timeout_ms, pipeline_view *v)
-{
-    int64_t deadline = now_ms() + timeout_ms;
-    for (;;) {
-        long st = pipeline_get(token, name, v);
-        if (st == 200 && pipeline_all_running(v, ntasks, avoid))
-            return;
-        if (now_ms() > deadline) {
-            pipeline_print(name, v);
-            fail_msg("pipeline %s: not all %d tasks running%s%s within %d ms (status %ld)", name,
-                     ntasks, avoid ? " away from " : "", avoid ? avoid : "", timeout_ms, st);
-        }
-        sl_test_sleep_ms(200);
-    }
-}
-
-/* How many tasks each worker runs per GET /v1/workers: fills ids/running
- * (up to max), returns the number of workers listed, -1 on error. */
-static int workers_list(char ids[][64], long long *running, int max)
-{
-    sl_test_reply r;
-    int n = 0;
-    if (sl_test_rest(cl.url, "GET", "/v1/workers", cl.admin_token, NULL, &r) != 200) {
-        sl_test_reply_free(&r);
-        return -1;
-    }
-    yyjson_val *items = yyjson_obj_get(yyjson_doc_get_root(r.doc), "items"), *w;
-    size_t i, cnt;
-    yyjson_arr_foreach(items, i, cnt, w)
-    {
-        if (n == max)
-            break;
-        snprintf(ids[n], 64, "%s", sl_test_json_str(w, "id"));
-        running[n] = sl_test_json_int(w, "tasks_running");
-        n++;
-    }
-    sl_test_reply_free(&r);
-    return n;
 }
 
 /* ---- the cluster, started once for all scenarios --------------------------- */
@@ -256,15 +109,15 @@ static void cluster_up(void)
     /* Every worker has joined (heartbeats) before anything is scheduled. */
     char ids[8][64];
     long long running[8];
-    int64_t deadline = now_ms() + 30000;
+    int64_t deadline = sl_test_now_ms() + 30000;
     int n;
-    while ((n = workers_list(ids, running, 8)) < 3) {
-        if (now_ms() > deadline)
+    while ((n = sl_test_cluster_workers(&cl, ids, running, 8)) < 3) {
+        if (sl_test_now_ms() > deadline)
             fail_msg("only %d of 3 workers joined the controller within 30 s", n);
         sl_test_sleep_ms(100);
     }
     sl_test_topic_name(tenant1, sizeof(tenant1), "ta");
-    tenant_create(tenant1, token1, sizeof(token1));
+    sl_test_cluster_tenant_create(&cl, tenant1, token1, sizeof(token1));
     cluster_state = 1;
 }
 
@@ -285,6 +138,7 @@ static int scenario_teardown(void **state)
         if (cluster_state != 0)
             sl_test_cluster_dump_logs(&cl, 40);
     }
+    flow_cleanup();
     for (int i = 0; i < ncleanup; i++) {
         char path[160];
         sl_test_reply r;
@@ -318,125 +172,6 @@ static int group_teardown(void **state)
 
 /* ---- a. exactly-once windows through kill -9 ---------------------------------- */
 
-#define NKEYS 10
-#define STEP_MS 100 /* message i: event time BASE_TS + i * STEP_MS, key k(i % NKEYS) */
-#define WINDOW_MS 10000
-#define BASE_TS 1700000000000LL
-#define MAX_WINDOWS 64
-#define WIN_PARTITIONS 4
-
-/* Produces messages [from, to) ({"ts": event time, "v": i}, key k<i % NKEYS>
- * on partition key % WIN_PARTITIONS); with flush, one more message per key
- * far in the future, which closes every earlier window of the key. */
-static void win_produce(const char *topic, int from, int to, int flush)
-{
-    sl_error err;
-    sl_producer *p = sl_producer_create(sl_test_bootstrap(), NULL, &err);
-    assert_non_null(p);
-    for (int i = from; i < to + (flush ? NKEYS : 0); i++) {
-        int k = i < to ? i % NKEYS : i - to;
-        long long ts = i < to ? BASE_TS + (long long)i * STEP_MS : BASE_TS + 100LL * WINDOW_MS;
-        char key[16], val[96];
-        int kl = snprintf(key, sizeof(key), "k%d", k);
-        int vl = snprintf(val, sizeof(val), "{\"ts\": %lld, \"v\": %d}", ts, i < to ? i : 0);
-        assert_int_equal(sl_producer_send(p, topic, k % WIN_PARTITIONS, key, (size_t)kl, val,
-                                          (size_t)vl, 0, NULL, 0, &err),
-                         SL_OK);
-    }
-    assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
-    sl_producer_destroy(p);
-}
-
-/* What an uninterrupted run emits for messages [0, total). */
-typedef struct win_expect {
-    long n[NKEYS][MAX_WINDOWS];
-    long s[NKEYS][MAX_WINDOWS];
-    int seen[NKEYS][MAX_WINDOWS];
-} win_expect;
-
-static int win_index(long long start)
-{
-    return (int)((start - (BASE_TS - BASE_TS % WINDOW_MS)) / WINDOW_MS);
-}
-
-static void win_expected(win_expect *e, int total)
-{
-    memset(e, 0, sizeof(*e));
-    for (int i = 0; i < total; i++) {
-        long long ts = BASE_TS + (long long)i * STEP_MS;
-        int wi = win_index(ts - ts % WINDOW_MS);
-        assert_true(wi >= 0 && wi < MAX_WINDOWS);
-        e->n[i % NKEYS][wi]++;
-        e->s[i % NKEYS][wi] += i;
-    }
-}
-
-/* Checks every result against e (an empty window or another count or sum
- * fails) and counts how often each window appeared. */
-static void win_check(const sl_test_records *rs, win_expect *e)
-{
-    memset(e->seen, 0, sizeof(e->seen));
-    for (size_t k = 0; k < rs->count; k++) {
-        const sl_test_record *r = &rs->items[k];
-        int key = -1;
-        long long start = -1;
-        long n = -1;
-        double sum = -1;
-        assert_non_null(r->key);
-        assert_non_null(r->value);
-        assert_int_equal(sscanf(r->key, "k%d", &key), 1);
-        const char *ps = strstr(r->value, "\"start\":");
-        const char *pn = strstr(r->value, "\"n\":");
-        const char *pv = strstr(r->value, "\"s\":");
-        if (!ps || !pn || !pv)
-            fail_msg("not a window result: %s", r->value);
-        sscanf(ps + 8, "%lld", &start);
-        sscanf(pn + 4, "%ld", &n);
-        sscanf(pv + 4, "%lf", &sum);
-        int wi = win_index(start);
-        assert_true(key >= 0 && key < NKEYS && wi >= 0 && wi < MAX_WINDOWS);
-        if (e->n[key][wi] == 0)
-            fail_msg("result for an empty window: %s %s", r->key, r->value);
-        if (n != e->n[key][wi] || (long)sum != e->s[key][wi])
-            fail_msg("wrong aggregate for %s: %s (want n=%ld s=%ld)", r->key, r->value,
-                     e->n[key][wi], e->s[key][wi]);
-        e->seen[key][wi]++;
-    }
-}
-
-/* Reads the output (read_committed) until every expected result is there
- * or 90 s passed; asserts each appears exactly once. */
-static void win_verify_exactly_once(const char *output, int total)
-{
-    static win_expect e;
-    win_expected(&e, total);
-    size_t want = 0, missing = 0, dups = 0;
-    for (int k = 0; k < NKEYS; k++)
-        for (int wi = 0; wi < MAX_WINDOWS; wi++)
-            want += e.n[k][wi] > 0;
-    sl_test_records rs = {0};
-    int64_t deadline = now_ms() + 90000;
-    do {
-        sl_test_records_free(&rs);
-        sl_test_read_topic_iso(sl_test_bootstrap(), output, want, 2000, 30000, "read_committed",
-                               &rs);
-        win_check(&rs, &e);
-        missing = dups = 0;
-        for (int k = 0; k < NKEYS; k++)
-            for (int wi = 0; wi < MAX_WINDOWS; wi++) {
-                missing += e.n[k][wi] > 0 && e.seen[k][wi] == 0;
-                dups += e.seen[k][wi] > 1 ? (size_t)(e.seen[k][wi] - 1) : 0;
-            }
-    } while (missing && now_ms() < deadline);
-    fprintf(stderr,
-            "itest_cluster: exactly-once: %zu results expected, %zu read, %zu missing, "
-            "%zu repeated\n",
-            want, rs.count, missing, dups);
-    sl_test_records_free(&rs);
-    assert_int_equal(missing, 0);
-    assert_int_equal(dups, 0);
-}
-
 static void test_a_exactly_once_kill9(void **state)
 {
     (void)state;
@@ -451,7 +186,8 @@ static void test_a_exactly_once_kill9(void **state)
     const int p1 = 1000, p2 = 2000, total = 3000;
     snprintf(input, sizeof(input), "%s.wsensors", tenant1);
     snprintf(output, sizeof(output), "%s.wout", tenant1);
-    assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), input, WIN_PARTITIONS), SL_OK);
+    assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), input, SL_TEST_WIN_PARTITIONS),
+                     SL_OK);
     pipeline_put(token1, "win",
                  "{\"input\": {\"topic\": \"wsensors\", \"value_format\": \"json\", "
                  "\"timestamp\": \"ts\"},\n"
@@ -459,14 +195,14 @@ static void test_a_exactly_once_kill9(void **state)
                  "{\"n\": \"count()\", \"s\": \"sum(v)\"}, \"emit\": \"final\"},\n"
                  "            {\"op\": \"to_topic\", \"topic\": \"wout\"}],\n"
                  " \"guarantee\": \"exactly-once\"}");
-    pipeline_view v;
-    pipeline_wait_running(token1, "win", WIN_PARTITIONS, NULL, 60000, &v);
+    sl_test_pipeline_view v;
+    sl_test_cluster_wait_running(&cl, token1, "win", SL_TEST_WIN_PARTITIONS, NULL, 60000, &v);
     assert_string_equal(v.input, input); /* resolved in the tenant's namespace */
     assert_string_equal(v.output, output);
 
     /* Phase 1: 9 closed windows per key come out and are committed by a
      * checkpoint (every second). */
-    win_produce(input, 0, p1, 0);
+    sl_test_win_produce(input, 0, p1, 0);
     sl_test_records rs = {0};
     sl_test_read_topic_iso(sl_test_bootstrap(), output, 50, 300, 60000, "read_uncommitted", &rs);
     size_t flowing = rs.count;
@@ -477,11 +213,11 @@ static void test_a_exactly_once_kill9(void **state)
     /* Phase 2, and the kill while it is being processed: its results and
      * state changes are most likely in a transaction not yet committed, and
      * every key has a window open. */
-    win_produce(input, p1, p2, 0);
+    sl_test_win_produce(input, p1, p2, 0);
     sl_test_sleep_ms(300);
     /* The victim: the worker holding the most of the pipeline's tasks. */
-    assert_int_equal(pipeline_get(token1, "win", &v), 200);
-    pipeline_print("win", &v);
+    assert_int_equal(sl_test_cluster_pipeline(&cl, token1, "win", &v), 200);
+    sl_test_pipeline_print("itest_cluster: win", &v);
     int best = -1, most = 0;
     for (int w = 0; w < cl.nworkers; w++) {
         int held = 0;
@@ -498,14 +234,14 @@ static void test_a_exactly_once_kill9(void **state)
     kill(cl.workers[best].pid, SIGKILL);
     assert_int_equal(sl_test_wait(cl.workers[best].pid, 10000), 128 + SIGKILL);
     cl.workers[best].pid = 0;
-    int64_t killed_at = now_ms();
+    int64_t killed_at = sl_test_now_ms();
     fprintf(stderr, "itest_cluster: kill -9 %s, which held %d of %d tasks\n", victim, most,
             v.ntasks);
 
     /* Phase 3, and one message per key far in the future to close every
      * window; then exactly the results of an uninterrupted run. */
-    win_produce(input, p2, total, 1);
-    win_verify_exactly_once(output, total);
+    sl_test_win_produce(input, p2, total, 1);
+    sl_test_win_verify_exactly_once(output, total);
     /* (Only for the log: what the aborted attempts left behind.) */
     sl_test_read_topic_iso(sl_test_bootstrap(), output, 1, 500, 10000, "read_uncommitted", &rs);
     fprintf(stderr,
@@ -515,17 +251,17 @@ static void test_a_exactly_once_kill9(void **state)
     sl_test_records_free(&rs);
 
     /* All tasks run on the two survivors, and the victim is forgotten. */
-    pipeline_wait_running(token1, "win", WIN_PARTITIONS, victim, 30000, &v);
+    sl_test_cluster_wait_running(&cl, token1, "win", SL_TEST_WIN_PARTITIONS, victim, 30000, &v);
     fprintf(stderr, "itest_cluster: all tasks running away from %s %lld ms after the kill\n",
-            victim, (long long)(now_ms() - killed_at));
-    pipeline_print("win", &v);
+            victim, (long long)(sl_test_now_ms() - killed_at));
+    sl_test_pipeline_print("itest_cluster: win", &v);
     for (int t = 0; t < v.ntasks; t++) {
         int i = sl_test_cluster_worker_index(&cl, v.tasks[t].worker);
         assert_true(i >= 0 && cl.workers[i].pid > 0);
     }
     char ids[8][64];
     long long running[8];
-    int listed = workers_list(ids, running, 8);
+    int listed = sl_test_cluster_workers(&cl, ids, running, 8);
     assert_int_equal(listed, 2);
     for (int i = 0; i < listed; i++)
         assert_string_not_equal(ids[i], victim);
@@ -586,7 +322,7 @@ static int num_missing(const char *topic, const char *src, int total)
 {
     int *seen = calloc((size_t)total, sizeof(*seen));
     int missing = total;
-    int64_t deadline = now_ms() + 60000;
+    int64_t deadline = sl_test_now_ms() + 60000;
     assert_non_null(seen);
     do {
         sl_test_records rs = {0};
@@ -596,7 +332,7 @@ static int num_missing(const char *topic, const char *src, int total)
         missing = 0;
         for (int i = 0; i < total; i++)
             missing += seen[i] == 0;
-    } while (missing && now_ms() < deadline);
+    } while (missing && sl_test_now_ms() < deadline);
     free(seen);
     return missing;
 }
@@ -627,9 +363,9 @@ static void test_b_new_worker_rebalance(void **state)
     assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), input, REB_PARTITIONS), SL_OK);
     passthrough_spec(spec, sizeof(spec), "rsensors", "rout");
     pipeline_put(token1, "reb", spec);
-    pipeline_view before, after;
-    pipeline_wait_running(token1, "reb", REB_PARTITIONS, NULL, 60000, &before);
-    pipeline_print("reb (before)", &before);
+    sl_test_pipeline_view before, after;
+    sl_test_cluster_wait_running(&cl, token1, "reb", REB_PARTITIONS, NULL, 60000, &before);
+    sl_test_pipeline_print("itest_cluster: reb (before)", &before);
 
     sl_error err;
     sl_producer *p = sl_producer_create(sl_test_bootstrap(), NULL, &err);
@@ -644,7 +380,7 @@ static void test_b_new_worker_rebalance(void **state)
     assert_true(sl_test_cluster_start_worker(&cl, "w4") >= 0);
 
     /* Input keeps coming while the tasks move. */
-    int64_t deadline = now_ms() + 45000;
+    int64_t deadline = sl_test_now_ms() + 45000;
     int got = 0;
     for (;;) {
         num_produce(p, input, REB_PARTITIONS, "b", produced, produced + 100);
@@ -652,16 +388,16 @@ static void test_b_new_worker_rebalance(void **state)
         sl_producer_poll(p);
         char ids[8][64];
         long long running[8];
-        int n = workers_list(ids, running, 8);
+        int n = sl_test_cluster_workers(&cl, ids, running, 8);
         got = 0;
         for (int i = 0; i < n; i++)
             if (strcmp(ids[i], "w4") == 0)
                 got = (int)running[i];
-        if (got >= share && pipeline_get(token1, "reb", &after) == 200 &&
-            pipeline_all_running(&after, REB_PARTITIONS, NULL))
+        if (got >= share && sl_test_cluster_pipeline(&cl, token1, "reb", &after) == 200 &&
+            sl_test_pipeline_all_running(&after, REB_PARTITIONS, NULL))
             break;
-        if (now_ms() > deadline) {
-            pipeline_print("reb (after)", &after);
+        if (sl_test_now_ms() > deadline) {
+            sl_test_pipeline_print("itest_cluster: reb (after)", &after);
             fail_msg("w4 runs %d tasks (want >= %d) and the pipeline is %s after 45 s", got, share,
                      after.state);
         }
@@ -669,13 +405,13 @@ static void test_b_new_worker_rebalance(void **state)
     }
     assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
     sl_producer_destroy(p);
-    pipeline_print("reb (after)", &after);
+    sl_test_pipeline_print("itest_cluster: reb (after)", &after);
 
     /* The newcomer runs its share; every other task stayed where it was. */
     int on_new = 0;
     for (int t = 0; t < after.ntasks; t++) {
-        const task_view *a = &after.tasks[t];
-        const task_view *b = NULL;
+        const sl_test_task_view *a = &after.tasks[t];
+        const sl_test_task_view *b = NULL;
         for (int u = 0; u < before.ntasks; u++)
             if (before.tasks[u].partition == a->partition)
                 b = &before.tasks[u];
@@ -702,6 +438,8 @@ static void test_b_new_worker_rebalance(void **state)
 #define RST_PARTITIONS 4
 #define RST_MAX 100000
 
+/* A steady input (producer thread) and the arrival times of its outputs
+ * (consumer thread) for scenario c. */
 typedef struct flow {
     char input[160], output[160];
     atomic_int stop_producing, stop_consuming;
@@ -709,7 +447,11 @@ typedef struct flow {
     int64_t t0;
     int64_t *arrival; /* ms since t0 at which output i first arrived, -1: not yet */
     int failed;
+    pthread_t producer, consumer;
+    int running; /* threads started and not joined */
 } flow;
+
+static flow the_flow;
 
 /* Producer thread: one message every 5 ms until stop_producing. */
 static void *flow_produce(void *ud)
@@ -762,7 +504,7 @@ static void *flow_consume(void *ud)
     rd_kafka_message_t *msgs[512];
     while (!atomic_load(&f->stop_consuming)) {
         int n = sl_consumer_poll_batch(c, 50, msgs, 512, &err);
-        int64_t t = now_ms() - f->t0;
+        int64_t t = sl_test_now_ms() - f->t0;
         for (int k = 0; k < n; k++) {
             rd_kafka_message_t *m = msgs[k];
             int i = -1;
@@ -784,6 +526,28 @@ static void *flow_consume(void *ud)
     return NULL;
 }
 
+/* Stops and joins the flow's threads when they run (also from the teardown
+ * of a failed scenario), and frees its arrival times when free_arrival. */
+static void flow_stop(flow *f, int free_arrival)
+{
+    if (f->running) {
+        atomic_store(&f->stop_producing, 1);
+        atomic_store(&f->stop_consuming, 1);
+        pthread_join(f->producer, NULL);
+        pthread_join(f->consumer, NULL);
+        f->running = 0;
+    }
+    if (free_arrival) {
+        free(f->arrival);
+        f->arrival = NULL;
+    }
+}
+
+static void flow_cleanup(void)
+{
+    flow_stop(&the_flow, 1);
+}
+
 typedef struct owner_view {
     int partition;
     char worker[64];
@@ -796,7 +560,7 @@ static int tasks_of(const char *name, owner_view *out, int max)
 {
     sl_test_reply r;
     int n = 0;
-    rest_expect("GET", "/v1/tasks?limit=1000", cl.admin_token, NULL, 200, &r);
+    sl_test_cluster_expect(&cl, "GET", "/v1/tasks?limit=1000", cl.admin_token, NULL, 200, &r);
     yyjson_val *items = yyjson_obj_get(yyjson_doc_get_root(r.doc), "items"), *t;
     size_t i, cnt;
     yyjson_arr_foreach(items, i, cnt, t)
@@ -834,52 +598,56 @@ static void test_c_controller_restart(void **state)
     if (!sl_test_bootstrap())
         SCENARIO_SKIP("SLUICE_TEST_BOOTSTRAP is not set");
     cluster_up();
-    static flow f;
+    flow *f = &the_flow;
     char spec[512];
-    memset(&f, 0, sizeof(f));
-    snprintf(f.input, sizeof(f.input), "%s.csensors", tenant1);
-    snprintf(f.output, sizeof(f.output), "%s.cout", tenant1);
-    assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), f.input, RST_PARTITIONS), SL_OK);
+    memset(f, 0, sizeof(*f));
+    snprintf(f->input, sizeof(f->input), "%s.csensors", tenant1);
+    snprintf(f->output, sizeof(f->output), "%s.cout", tenant1);
+    assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), f->input, RST_PARTITIONS), SL_OK);
     passthrough_spec(spec, sizeof(spec), "csensors", "cout");
     pipeline_put(token1, "rst", spec);
-    pipeline_view v;
-    pipeline_wait_running(token1, "rst", RST_PARTITIONS, NULL, 60000, &v);
+    sl_test_pipeline_view v;
+    sl_test_cluster_wait_running(&cl, token1, "rst", RST_PARTITIONS, NULL, 60000, &v);
 
-    f.arrival = malloc(RST_MAX * sizeof(*f.arrival));
-    assert_non_null(f.arrival);
+    f->arrival = malloc(RST_MAX * sizeof(*f->arrival));
+    assert_non_null(f->arrival);
     for (int i = 0; i < RST_MAX; i++)
-        f.arrival[i] = -1;
-    f.t0 = now_ms();
-    pthread_t prod, cons;
-    assert_int_equal(pthread_create(&cons, NULL, flow_consume, &f), 0);
-    assert_int_equal(pthread_create(&prod, NULL, flow_produce, &f), 0);
+        f->arrival[i] = -1;
+    f->t0 = sl_test_now_ms();
+    assert_int_equal(pthread_create(&f->consumer, NULL, flow_consume, f), 0);
+    if (pthread_create(&f->producer, NULL, flow_produce, f) != 0) {
+        atomic_store(&f->stop_consuming, 1);
+        pthread_join(f->consumer, NULL);
+        fail_msg("pthread_create failed");
+    }
+    f->running = 1;
 
     /* Flowing, and every task has reported some input. */
-    owner_view before[MAX_TASKS], after[MAX_TASKS];
+    owner_view before[SL_TEST_MAX_TASKS], after[SL_TEST_MAX_TASKS];
     int nb = 0;
-    int64_t deadline = now_ms() + 30000;
+    int64_t deadline = sl_test_now_ms() + 30000;
     for (;;) {
-        nb = tasks_of("rst", before, MAX_TASKS);
+        nb = tasks_of("rst", before, SL_TEST_MAX_TASKS);
         int counted = 0;
         for (int i = 0; i < nb; i++)
             counted += before[i].messages_in >= 20;
         if (nb == RST_PARTITIONS && counted == nb)
             break;
-        if (now_ms() > deadline)
+        if (sl_test_now_ms() > deadline)
             fail_msg("%d of %d tasks of rst running with input after 30 s", nb, RST_PARTITIONS);
         sl_test_sleep_ms(200);
     }
 
     /* SIGTERM, then the same command line again. */
-    int64_t down = now_ms() - f.t0;
+    int64_t down = sl_test_now_ms() - f->t0;
     assert_int_equal(sl_test_cluster_stop_controller(&cl, SIGTERM), 0);
-    int64_t stopped = now_ms() - f.t0;
+    int64_t stopped = sl_test_now_ms() - f->t0;
     int started = -1;
     for (int attempt = 0; attempt < 3 && started != 0; attempt++)
         started = sl_test_cluster_start_controller(&cl, 30000);
     if (started != 0)
         fail_msg("the controller did not start again on %s", cl.url);
-    int64_t up = now_ms() - f.t0;
+    int64_t up = sl_test_now_ms() - f->t0;
     fprintf(stderr,
             "itest_cluster: controller restart: SIGTERM at %lld ms, exited after %lld ms, "
             "ready again after %lld ms in all\n",
@@ -889,8 +657,9 @@ static void test_c_controller_restart(void **state)
      * owners it adopted are the ones from before. */
     sl_test_sleep_ms(LEASE_MS + 4 * HEARTBEAT_MS);
     int na = 0;
-    deadline = now_ms() + 15000;
-    while ((na = tasks_of("rst", after, MAX_TASKS)) < RST_PARTITIONS && now_ms() < deadline)
+    deadline = sl_test_now_ms() + 15000;
+    while ((na = tasks_of("rst", after, SL_TEST_MAX_TASKS)) < RST_PARTITIONS &&
+           sl_test_now_ms() < deadline)
         sl_test_sleep_ms(200);
     assert_int_equal(na, RST_PARTITIONS);
     for (int i = 0; i < na; i++) {
@@ -905,31 +674,32 @@ static void test_c_controller_restart(void **state)
         /* A task stopped and started again would count from zero. */
         assert_true(after[i].messages_in > b->messages_in);
     }
-    int64_t checked = now_ms() - f.t0;
+    int64_t checked = sl_test_now_ms() - f->t0;
     sl_test_sleep_ms(500);
-    atomic_store(&f.stop_producing, 1);
-    pthread_join(prod, NULL);
-    assert_false(f.failed);
+    atomic_store(&f->stop_producing, 1);
+    pthread_join(f->producer, NULL);
+    assert_false(f->failed);
 
-    /* Every input came out, and outputs never paused as long as a lease. */
-    deadline = now_ms() + 30000;
+    /* Every input came out, and the outputs never paused for MAX_PAUSE_MS. */
+    deadline = sl_test_now_ms() + 30000;
     int missing;
     do {
         sl_test_sleep_ms(200);
         missing = 0;
-        for (int i = 0; i < f.produced; i++)
-            missing += f.arrival[i] < 0;
-    } while (missing && now_ms() < deadline);
-    atomic_store(&f.stop_consuming, 1);
-    pthread_join(cons, NULL);
-    assert_false(f.failed);
+        for (int i = 0; i < f->produced; i++)
+            missing += f->arrival[i] < 0;
+    } while (missing && sl_test_now_ms() < deadline);
+    atomic_store(&f->stop_consuming, 1);
+    pthread_join(f->consumer, NULL);
+    f->running = 0;
+    assert_false(f->failed);
     assert_int_equal(missing, 0);
-    int64_t *times = malloc((size_t)f.produced * sizeof(*times));
+    int64_t *times = malloc((size_t)f->produced * sizeof(*times));
     int nt = 0;
     assert_non_null(times);
-    for (int i = 0; i < f.produced; i++)
-        if (f.arrival[i] >= down - 1000 && f.arrival[i] <= checked)
-            times[nt++] = f.arrival[i];
+    for (int i = 0; i < f->produced; i++)
+        if (f->arrival[i] >= down - 1000 && f->arrival[i] <= checked)
+            times[nt++] = f->arrival[i];
     int64_t max_gap = 0;
     qsort(times, (size_t)nt, sizeof(*times), cmp_i64);
     for (int i = 1; i < nt; i++)
@@ -938,9 +708,9 @@ static void test_c_controller_restart(void **state)
     fprintf(stderr,
             "itest_cluster: %d messages produced, %d output during [SIGTERM - 1 s, check], "
             "longest pause %lld ms\n",
-            f.produced, nt, (long long)max_gap);
+            f->produced, nt, (long long)max_gap);
     free(times);
-    free(f.arrival);
+    flow_stop(f, 1);
     assert_true(nt > 0);
     assert_true(max_gap < MAX_PAUSE_MS);
     scenario_ok = 1;
@@ -955,7 +725,7 @@ static void expect_status(const char *method, const char *path, const char *toke
                           long want)
 {
     sl_test_reply r;
-    rest_expect(method, path, token, body, want, &r);
+    sl_test_cluster_expect(&cl, method, path, token, body, want, &r);
     if (want == 404)
         assert_string_equal(
             sl_test_json_str(yyjson_obj_get(yyjson_doc_get_root(r.doc), "error"), "code"),
@@ -968,7 +738,7 @@ static int list_has(const char *path, const char *token, const char *key, const 
 {
     sl_test_reply r;
     int found = 0;
-    rest_expect("GET", path, token, NULL, 200, &r);
+    sl_test_cluster_expect(&cl, "GET", path, token, NULL, 200, &r);
     yyjson_val *items = yyjson_obj_get(yyjson_doc_get_root(r.doc), "items"), *it;
     assert_true(yyjson_is_arr(items));
     size_t i, n;
@@ -989,7 +759,7 @@ static void test_d_tenant_isolation(void **state)
     char spec[512], path[160];
     char in1[160], in2[160], out1[160], out2[160];
     sl_test_topic_name(tenant2, sizeof(tenant2), "tb");
-    tenant_create(tenant2, token2, sizeof(token2));
+    sl_test_cluster_tenant_create(&cl, tenant2, token2, sizeof(token2));
     snprintf(in1, sizeof(in1), "%s.sensors", tenant1);
     snprintf(in2, sizeof(in2), "%s.sensors", tenant2);
     snprintf(out1, sizeof(out1), "%s.iso-out", tenant1);
@@ -1026,19 +796,19 @@ static void test_d_tenant_isolation(void **state)
     sl_test_reply_free(&r);
     assert_true(st == 403 || st == 404);
     /* Tenant 1's pipelines were left alone (not paused, not deleted). */
-    pipeline_view v1, v2;
-    pipeline_wait_running(token1, "iso", ISO_PARTITIONS, NULL, 60000, &v1);
-    pipeline_wait_running(token1, "mine", ISO_PARTITIONS, NULL, 60000, &v1);
+    sl_test_pipeline_view v1, v2;
+    sl_test_cluster_wait_running(&cl, token1, "iso", ISO_PARTITIONS, NULL, 60000, &v1);
+    sl_test_cluster_wait_running(&cl, token1, "mine", ISO_PARTITIONS, NULL, 60000, &v1);
     assert_int_equal(v1.version, 1);
 
     /* Tenant 2's "iso" with the same spec: a new pipeline (201, version 1)
      * reading its own "sensors". */
     pipeline_put(token2, "iso", spec);
-    pipeline_wait_running(token2, "iso", ISO_PARTITIONS, NULL, 60000, &v2);
+    sl_test_cluster_wait_running(&cl, token2, "iso", ISO_PARTITIONS, NULL, 60000, &v2);
     assert_int_equal(v2.version, 1);
     assert_string_equal(v2.input, in2);
     assert_string_equal(v2.output, out2);
-    pipeline_wait_running(token1, "iso", ISO_PARTITIONS, NULL, 10000, &v1);
+    sl_test_cluster_wait_running(&cl, token1, "iso", ISO_PARTITIONS, NULL, 10000, &v1);
     assert_int_equal(v1.version, 1);
     assert_string_equal(v1.input, in1);
     assert_string_equal(v1.output, out1);
@@ -1059,7 +829,7 @@ static void test_d_tenant_isolation(void **state)
     snprintf(path, sizeof(path), "/v1/pipelines/iso");
     expect_status("DELETE", path, token2, NULL, 204);
     /* Deleting its own "iso" did not touch tenant 1's. */
-    assert_int_equal(pipeline_get(token1, "iso", &v1), 200);
+    assert_int_equal(sl_test_cluster_pipeline(&cl, token1, "iso", &v1), 200);
     scenario_ok = 1;
 }
 

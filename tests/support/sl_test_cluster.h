@@ -343,4 +343,164 @@ static inline void sl_test_cluster_destroy(sl_test_cluster *c, int keep)
     }
 }
 
+/* ---- the REST API's views ------------------------------------------------ */
+
+#define SL_TEST_MAX_TASKS 16
+
+static inline int64_t sl_test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A request that must answer want; fails with the answer's body otherwise. */
+static inline void sl_test_cluster_expect(const sl_test_cluster *c, const char *method,
+                                          const char *path, const char *token, const char *body,
+                                          long want, sl_test_reply *r)
+{
+    long st = sl_test_rest(c->url, method, path, token, body, r);
+    if (st != want)
+        fail_msg("%s %s: status %ld (want %ld): %s", method, path, st, want,
+                 r->body ? r->body : "(no body)");
+}
+
+/* Creates tenant name and a token of it (copied into token). */
+static inline void sl_test_cluster_tenant_create(const sl_test_cluster *c, const char *name,
+                                                 char *token, size_t size)
+{
+    char body[160], path[160];
+    sl_test_reply r;
+    snprintf(body, sizeof(body), "{\"name\": \"%s\"}", name);
+    sl_test_cluster_expect(c, "POST", "/v1/tenants", c->admin_token, body, 201, &r);
+    sl_test_reply_free(&r);
+    snprintf(path, sizeof(path), "/v1/tenants/%s/tokens", name);
+    sl_test_cluster_expect(c, "POST", path, c->admin_token,
+                           "{\"description\": \"integration test\"}", 201, &r);
+    const char *t = sl_test_json_str(yyjson_doc_get_root(r.doc), "token");
+    assert_true(strncmp(t, "slt_", 4) == 0);
+    snprintf(token, size, "%s", t);
+    sl_test_reply_free(&r);
+}
+
+typedef struct sl_test_task_view {
+    int partition;
+    char worker[64];
+    char state[24];
+    long long messages_in;
+} sl_test_task_view;
+
+typedef struct sl_test_pipeline_view {
+    char state[24];
+    long long version, tasks_total, tasks_running;
+    char input[160], output[160];
+    sl_test_task_view tasks[SL_TEST_MAX_TASKS];
+    int ntasks;
+} sl_test_pipeline_view;
+
+/* GET /v1/pipelines/name (the detail) into v; returns the HTTP status. */
+static inline long sl_test_cluster_pipeline(const sl_test_cluster *c, const char *token,
+                                            const char *name, sl_test_pipeline_view *v)
+{
+    char path[160];
+    sl_test_reply r;
+    memset(v, 0, sizeof(*v));
+    snprintf(path, sizeof(path), "/v1/pipelines/%s", name);
+    long st = sl_test_rest(c->url, "GET", path, token, NULL, &r);
+    yyjson_val *root = yyjson_doc_get_root(r.doc);
+    if (st == 200 && root) {
+        snprintf(v->state, sizeof(v->state), "%s", sl_test_json_str(root, "state"));
+        v->version = sl_test_json_int(root, "version");
+        v->tasks_total = sl_test_json_int(root, "tasks_total");
+        v->tasks_running = sl_test_json_int(root, "tasks_running");
+        yyjson_val *topics = yyjson_obj_get(root, "topics");
+        snprintf(v->input, sizeof(v->input), "%s", sl_test_json_str(topics, "input"));
+        const char *out = yyjson_get_str(yyjson_arr_get(yyjson_obj_get(topics, "outputs"), 0));
+        snprintf(v->output, sizeof(v->output), "%s", out ? out : "");
+        yyjson_val *tasks = yyjson_obj_get(root, "tasks"), *t;
+        size_t i, n;
+        yyjson_arr_foreach(tasks, i, n, t)
+        {
+            if (v->ntasks == SL_TEST_MAX_TASKS)
+                break;
+            sl_test_task_view *tv = &v->tasks[v->ntasks++];
+            tv->partition = (int)sl_test_json_int(t, "partition");
+            snprintf(tv->worker, sizeof(tv->worker), "%s", sl_test_json_str(t, "worker"));
+            snprintf(tv->state, sizeof(tv->state), "%s", sl_test_json_str(t, "state"));
+            tv->messages_in = sl_test_json_int(t, "messages_in");
+        }
+    }
+    sl_test_reply_free(&r);
+    return st;
+}
+
+/* Whether v has ntasks tasks, all running, none on worker avoid (may be
+ * NULL), and the pipeline is running. */
+static inline int sl_test_pipeline_all_running(const sl_test_pipeline_view *v, int ntasks,
+                                               const char *avoid)
+{
+    if (strcmp(v->state, "running") != 0 || v->ntasks != ntasks || v->tasks_running != ntasks)
+        return 0;
+    for (int i = 0; i < v->ntasks; i++)
+        if (strcmp(v->tasks[i].state, "running") != 0 || !v->tasks[i].worker[0] ||
+            (avoid && strcmp(v->tasks[i].worker, avoid) == 0))
+            return 0;
+    return 1;
+}
+
+static inline void sl_test_pipeline_print(const char *name, const sl_test_pipeline_view *v)
+{
+    fprintf(stderr, "%s: state %s, %lld/%lld running:", name, v->state, v->tasks_running,
+            v->tasks_total);
+    for (int i = 0; i < v->ntasks; i++)
+        fprintf(stderr, " [%d %s %s in=%lld]", v->tasks[i].partition, v->tasks[i].worker,
+                v->tasks[i].state, v->tasks[i].messages_in);
+    fprintf(stderr, "\n");
+}
+
+/* Waits until pipeline name runs all its ntasks tasks, none on avoid;
+ * fails after timeout_ms. Fills v with the last answer. */
+static inline void sl_test_cluster_wait_running(const sl_test_cluster *c, const char *token,
+                                                const char *name, int ntasks, const char *avoid,
+                                                int timeout_ms, sl_test_pipeline_view *v)
+{
+    int64_t deadline = sl_test_now_ms() + timeout_ms;
+    for (;;) {
+        long st = sl_test_cluster_pipeline(c, token, name, v);
+        if (st == 200 && sl_test_pipeline_all_running(v, ntasks, avoid))
+            return;
+        if (sl_test_now_ms() > deadline) {
+            sl_test_pipeline_print(name, v);
+            fail_msg("pipeline %s: not all %d tasks running%s%s within %d ms (status %ld)", name,
+                     ntasks, avoid ? " away from " : "", avoid ? avoid : "", timeout_ms, st);
+        }
+        sl_test_sleep_ms(200);
+    }
+}
+
+/* GET /v1/workers (admin token): fills ids and tasks_running of up to max
+ * workers; returns the number listed, -1 on error. */
+static inline int sl_test_cluster_workers(const sl_test_cluster *c, char ids[][64],
+                                          long long *running, int max)
+{
+    sl_test_reply r;
+    int n = 0;
+    if (sl_test_rest(c->url, "GET", "/v1/workers", c->admin_token, NULL, &r) != 200) {
+        sl_test_reply_free(&r);
+        return -1;
+    }
+    yyjson_val *items = yyjson_obj_get(yyjson_doc_get_root(r.doc), "items"), *w;
+    size_t i, cnt;
+    yyjson_arr_foreach(items, i, cnt, w)
+    {
+        if (n == max)
+            break;
+        snprintf(ids[n], 64, "%s", sl_test_json_str(w, "id"));
+        running[n] = sl_test_json_int(w, "tasks_running");
+        n++;
+    }
+    sl_test_reply_free(&r);
+    return n;
+}
+
 #endif

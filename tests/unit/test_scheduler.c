@@ -470,6 +470,29 @@ static void test_lease_expiry_frees_tasks(void **state)
     sl_scheduler_destroy(c.s);
 }
 
+/* A worker that leaves (shut down, nothing running) frees its tasks at once,
+ * without waiting for its lease. */
+static void test_worker_leave(void **state)
+{
+    (void)state;
+    sim c;
+    sim_init(&c, LEASE);
+    sim_worker *a = sim_add(&c, "w-a", 4);
+    sim_worker *b = sim_add(&c, "w-b", 4);
+    set_tasks(c.s, 4);
+    converge(&c);
+    assert_int_equal(assigned(c.s, "w-a", NULL, NULL), 2);
+    sim_silence(a);
+    c.now += 1;
+    assert_int_equal(sl_scheduler_worker_leave(c.s, "w-a"), SL_OK);
+    assert_int_equal(sl_scheduler_worker_leave(c.s, "nobody"), SL_ERR_NOT_FOUND);
+    assert_int_equal(sl_scheduler_rebalance(c.s, c.now, 0), 2);
+    assert_int_equal(sl_scheduler_worker_count(c.s), 1);
+    hb(&c, b);
+    assert_int_equal(assigned(c.s, "w-b", NULL, NULL), 4);
+    sl_scheduler_destroy(c.s);
+}
+
 static void test_hold(void **state)
 {
     (void)state;
@@ -832,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_handoff_waits_for_stop),
         cmocka_unit_test(test_handoff_lease_expiry),
         cmocka_unit_test(test_lease_expiry_frees_tasks),
+        cmocka_unit_test(test_worker_leave),
         cmocka_unit_test(test_hold),
         cmocka_unit_test(test_adoption_after_restart),
         cmocka_unit_test(test_removed_tasks_revoked),
