@@ -264,6 +264,34 @@ static void apply_resolved(sl_controller *c, pending *q, int64_t now)
     }
 }
 
+/* After a start the controller holds new assignments for one lease, so that
+ * every worker still running tasks can report them first (a restart moves
+ * nothing). The hold ends early once every running pipeline is resolved and
+ * each of its tasks has been reported by (adopted from) a worker: nothing
+ * unknown can be running then (lock held). */
+static void maybe_end_hold(sl_controller *c, int64_t now)
+{
+    if (now >= c->hold_until_ms)
+        return;
+    char key[SL_TASK_KEY_MAX];
+    for (size_t i = 0; i < c->nrt; i++) {
+        const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
+        if (p->desired != SL_DESIRED_RUNNING || c->rt[i].error[0])
+            continue;
+        if (c->rt[i].resolved_version != c->rt[i].version)
+            return;
+        for (int part = 0; part < c->rt[i].partitions; part++) {
+            int revoking = 0;
+            sl_controller_task_key(p->tenant, p->name, part, key, sizeof(key));
+            if (!sl_scheduler_owner(c->sched, key, &revoking) || revoking)
+                return;
+        }
+    }
+    sl_log_info("controller", "every running task reported: assigning without waiting for "
+                              "the rest of the lease");
+    c->hold_until_ms = now;
+}
+
 static void tick_once(sl_controller *c, tick_ctx *t)
 {
     pending *list = NULL;
@@ -286,6 +314,7 @@ static void tick_once(sl_controller *c, tick_ctx *t)
             apply_resolved(c, &list[i], now);
         sl_controller_sync_tasks(c);
     }
+    maybe_end_hold(c, now);
     sl_scheduler_rebalance(c->sched, now, c->hold_until_ms);
     expire_purges(c, now);
     pthread_mutex_unlock(&c->lock);
