@@ -292,6 +292,32 @@ static void maybe_end_hold(sl_controller *c, int64_t now)
     c->hold_until_ms = now;
 }
 
+/* The controller's gauges (lock held). */
+static void publish_gauges(sl_controller *c)
+{
+    char key[SL_TASK_KEY_MAX];
+    size_t tasks = 0, unassigned = 0;
+    for (size_t i = 0; i < c->nrt; i++) {
+        const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
+        if (p->desired != SL_DESIRED_RUNNING || c->rt[i].error[0])
+            continue;
+        for (int part = 0; part < c->rt[i].partitions; part++, tasks++) {
+            int revoking = 0;
+            sl_controller_task_key(p->tenant, p->name, part, key, sizeof(key));
+            if (!sl_scheduler_owner(c->sched, key, &revoking) || revoking)
+                unassigned++;
+        }
+    }
+    if (c->m_workers)
+        sl_gauge_set(c->m_workers, (double)sl_scheduler_worker_count(c->sched));
+    if (c->m_pipelines)
+        sl_gauge_set(c->m_pipelines, (double)sl_meta_pipeline_count(c->meta));
+    if (c->m_tasks)
+        sl_gauge_set(c->m_tasks, (double)tasks);
+    if (c->m_tasks_unassigned)
+        sl_gauge_set(c->m_tasks_unassigned, (double)unassigned);
+}
+
 static void tick_once(sl_controller *c, tick_ctx *t)
 {
     pending *list = NULL;
@@ -317,6 +343,7 @@ static void tick_once(sl_controller *c, tick_ctx *t)
     maybe_end_hold(c, now);
     sl_scheduler_rebalance(c->sched, now, c->hold_until_ms);
     expire_purges(c, now);
+    publish_gauges(c);
     pthread_mutex_unlock(&c->lock);
     for (size_t i = 0; i < n; i++)
         free(list[i].spec);
@@ -406,6 +433,15 @@ sl_controller *sl_controller_create(sl_controller_config *cfg, sl_embedded_broke
     c->m_heartbeats = sl_metrics_counter_create(
         c->metrics, "sluice_controller_heartbeats_total", "worker heartbeats served", NULL, 0,
         NULL);
+    c->m_workers = sl_metrics_gauge_create(c->metrics, "sluice_controller_workers",
+                                           "Workers holding a lease.", NULL, 0, NULL);
+    c->m_pipelines = sl_metrics_gauge_create(c->metrics, "sluice_controller_pipelines",
+                                             "Pipelines in the catalog.", NULL, 0, NULL);
+    c->m_tasks = sl_metrics_gauge_create(c->metrics, "sluice_controller_tasks",
+                                         "Tasks of running pipelines.", NULL, 0, NULL);
+    c->m_tasks_unassigned = sl_metrics_gauge_create(
+        c->metrics, "sluice_controller_tasks_unassigned",
+        "Tasks without an owner (no room, or being handed off).", NULL, 0, NULL);
     if (sl_controller_sync_tasks(c) != SL_OK) {
         sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         goto fail;

@@ -90,6 +90,7 @@ typedef struct sl_controller {
     /* the rate limiter and counters are private to the modules using them */
     void *ratelimit;
     sl_counter *m_requests, *m_heartbeats;
+    sl_gauge *m_workers, *m_pipelines, *m_tasks, *m_tasks_unassigned;
     /* tick thread */
     pthread_t tick;
     int tick_started;
