@@ -9,6 +9,9 @@
  *                     [--hb-workers 50] [--hb-tasks 20] [--hb-seconds 5]
  *                     [--hb-threads 2] [--keep 0|1] [-X key=value]...
  *
+ * -X properties go to every Kafka client: the bench's own (topics, input)
+ * and those of the controller and workers it starts.
+ *
  *  (a) apply → running: PUT /v1/pipelines/{name} of a stateless pipeline on
  *      a --partitions topic, then GET /v1/pipelines/{name} every 20 ms until
  *      every task is running; --runs runs, each started at a random point of
@@ -47,6 +50,7 @@
 
 #define MAX_WORKERS 16
 #define MAX_TASKS 256
+#define MAX_XARGS 32 /* -X properties passed on to the controller and workers */
 
 typedef struct opts {
     const char *bootstrap;
@@ -82,6 +86,8 @@ typedef struct bench {
     pid_t controller;
     worker_proc w[MAX_WORKERS];
     int nw, next_id;
+    char xargs[MAX_XARGS][512]; /* "key=value" of each -X */
+    int nxargs;
 } bench;
 
 typedef struct task_view {
@@ -179,6 +185,17 @@ static long long tasks_on_workers(const bench *b, int *nworkers)
 
 /* ---- the cluster ------------------------------------------------------------ */
 
+/* Appends "-X key=value" for every -X of the bench to argv at n; returns
+ * the new count. */
+static int add_xargs(bench *b, char **argv, int n)
+{
+    for (int i = 0; i < b->nxargs; i++) {
+        argv[n++] = "-X";
+        argv[n++] = b->xargs[i];
+    }
+    return n;
+}
+
 static int start_worker(bench *b)
 {
     if (b->nw == MAX_WORKERS)
@@ -198,15 +215,17 @@ static int start_worker(bench *b)
     snprintf(cap, sizeof(cap), "%d", 64);
     char token_file[200];
     snprintf(token_file, sizeof(token_file), "%s/worker.token", dir);
-    char *argv[] = {bin,          "--controller",
-                    b->url,       "--token-file",
-                    token_file,   "--state-dir",
-                    w->state_dir, "--id",
-                    w->id,        "--capacity",
-                    cap,          "--metrics-port",
-                    port,         "--metrics-address",
-                    "127.0.0.1",  "--bootstrap-servers",
-                    b->bootstrap, NULL};
+    char *fixed[] = {bin,         "--controller",      b->url,       "--token-file",
+                     token_file,  "--state-dir",       w->state_dir, "--id",
+                     w->id,       "--capacity",        cap,          "--metrics-port",
+                     port,        "--metrics-address", "127.0.0.1",  "--bootstrap-servers",
+                     b->bootstrap};
+    char *argv[sizeof(fixed) / sizeof(fixed[0]) + 2 * MAX_XARGS + 1];
+    int n = 0;
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        argv[n++] = fixed[i];
+    n = add_xargs(b, argv, n);
+    argv[n] = NULL;
     w->pid = bench_spawn(argv, out, w->log);
     if (w->pid <= 0)
         return -1;
@@ -225,7 +244,7 @@ static int start_controller(bench *b)
     snprintf(wtok, sizeof(wtok), "%s/worker.token", b->dir);
     snprintf(out, sizeof(out), "%s/controller.out", b->dir);
     snprintf(log, sizeof(log), "%s/controller.log", b->dir);
-    char *argv[20];
+    char *argv[16 + 2 * MAX_XARGS];
     int n = 0;
     argv[n++] = bin;
     if (b->o.bootstrap) {
@@ -239,6 +258,7 @@ static int start_controller(bench *b)
         "--lease-ms", lease,  "--heartbeat-interval-ms", hb};
     for (size_t i = 0; i < sizeof(rest_args) / sizeof(rest_args[0]); i++)
         argv[n++] = rest_args[i];
+    n = add_xargs(b, argv, n);
     argv[n] = NULL;
     b->controller = bench_spawn(argv, out, log);
     if (b->controller <= 0)
@@ -422,6 +442,8 @@ static int fill_keys(const bench *b, const char *topic)
 {
     sl_error err;
     sl_kafka_props props = {0};
+    for (size_t i = 0; i < b->o.props.count; i++)
+        sl_kafka_props_add(&props, b->o.props.keys[i], b->o.props.values[i], &err);
     sl_kafka_props_add(&props, "linger.ms", "20", &err);
     sl_kafka_props_add(&props, "batch.num.messages", "10000", &err);
     sl_kafka_props_add(&props, "queue.buffering.max.kbytes", "1048576", &err);
@@ -859,6 +881,13 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    if (b.o.props.count > MAX_XARGS) {
+        fprintf(stderr, "bench-cluster_ops: at most %d -X properties\n", MAX_XARGS);
+        return 2;
+    }
+    for (size_t i = 0; i < b.o.props.count; i++)
+        snprintf(b.xargs[b.nxargs++], sizeof(b.xargs[0]), "%s=%s", b.o.props.keys[i],
+                 b.o.props.values[i]);
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = 1;

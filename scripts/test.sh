@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite, as the README and CI run it:
 #
-#   1. install and build (scripts/setup.sh) — build/
+#   1. install and build (scripts/setup.sh) — build/; helm and the chart
+#      validator (scripts/helm-check.sh --install-only)
 #   2. a sanitizer build (ASan + UBSan)     — build-asan/
 #   3. unit tests in both builds
 #   4. integration tests in both builds against the embedded broker
@@ -54,6 +55,10 @@ run_ctest() { # build-dir label [env...]
 step "install and build"
 "$top/scripts/setup.sh"
 builds=("$top/build")
+# helm (a Go module) and the schema validator for the chart's test: a cold
+# install takes minutes, so it happens here and not under a test's timeout
+step "tools for the Helm chart check (scripts/helm-check.sh --install-only)"
+"$top/scripts/helm-check.sh" --install-only
 
 if [ "$quick" = 0 ]; then
     step "sanitizer build (ASan + UBSan)"
