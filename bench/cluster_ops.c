@@ -876,8 +876,9 @@ int main(int argc, char **argv)
         return 2;
     if (b.o.workers < 2 || b.o.workers > MAX_WORKERS - 8 || b.o.partitions < 1 ||
         b.o.partitions > MAX_TASKS || b.o.runs < 1 || b.o.keys < 1 || b.o.recovery_runs < 1 ||
-        b.o.lease_ms < 1000 || b.o.heartbeat_ms * 3 > b.o.lease_ms || b.o.hb_workers < 1 ||
-        b.o.hb_tasks < 1 || b.o.hb_tasks > 1000 || b.o.hb_seconds < 1 || b.o.hb_threads < 1) {
+        b.o.lease_ms < 1000 || b.o.heartbeat_ms < 50 || b.o.heartbeat_ms * 3 > b.o.lease_ms ||
+        b.o.hb_workers < 1 || b.o.hb_tasks < 1 || b.o.hb_tasks > 1000 || b.o.hb_seconds < 1 ||
+        b.o.hb_threads < 1) {
         fputs(usage, stderr);
         return 2;
     }
