@@ -235,6 +235,20 @@ static void win_setup(win_run *w, const char *prefix, int exactly_once)
 
 static pid_t win_start(win_run *w)
 {
+    /* INVESTIGATION HOOK (temporary) */
+    if (getenv("SLUICE_TEST_WORKER_CMD")) {
+        char cmd[4096];
+        snprintf(cmd, sizeof(cmd),
+                 "exec '%s' --standalone -f '%s' --bootstrap-servers '%s' --commit-interval-ms %s "
+                 "--state-dir '%s' %s 2>>/tmp/i5/logs/%s.log",
+                 w->bin, w->spec, sl_test_bootstrap(), w->commit_interval_ms, w->state_dir,
+                 getenv("SLUICE_TEST_WORKER_CMD"), w->name);
+        char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+        fprintf(stderr, "itest_state: worker log /tmp/i5/logs/%s.log\n", w->name);
+        pid_t p = sl_test_spawn(sh, NULL);
+        assert_true(p > 0);
+        return p;
+    }
     char *argv[] = {w->bin,
                     "--standalone",
                     "-f",
@@ -638,5 +652,7 @@ int main(void)
         cmocka_unit_test(test_txn_fences_zombie),
         cmocka_unit_test(test_worker_zombie_fenced),
     };
+    if (getenv("SLUICE_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("SLUICE_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
