@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -197,8 +198,35 @@ static void test_restore_rules(void **state)
 #define NKEYS 10
 #define STEP_MS 100 /* message i has timestamp BASE + i * STEP_MS; key i % NKEYS */
 #define WINDOW_MS 10000
-#define BASE_TS 1700000000000LL
 #define MAX_WINDOWS 64
+#define FLUSH_AFTER_MS (100LL * WINDOW_MS) /* the window-closing messages, after BASE */
+
+/* BASE: the event time of message 0, a window boundary FLUSH_AFTER_MS
+ * before the test started, so that every timestamp of the run (inputs, and
+ * the window results, which carry their window's start) is recent. A fixed
+ * date in the past is not an option: a real broker's time-based retention
+ * (7 days by default, checked every 5 minutes and 30 s after start) deletes
+ * every segment whose newest timestamp is older, the active one included —
+ * inputs vanished under a running worker ("offset reset ... Offset out of
+ * range") and results under the reader, in whichever run met the check. */
+static int64_t base_ts(void)
+{
+    static int64_t base;
+    if (!base) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        base = now - FLUSH_AFTER_MS;
+        base -= base % WINDOW_MS;
+    }
+    return base;
+}
+
+/* The index of the window that starts at start (0: the one at BASE). */
+static int window_index(int64_t start)
+{
+    return (int)((start - base_ts()) / WINDOW_MS);
+}
 
 typedef struct win_run {
     char name[96], input[128], output[128], spec[256], state_dir[256], bin[512];
@@ -277,14 +305,14 @@ static void win_produce(const win_run *w, int from, int to, int flush)
         int kl = snprintf(key, sizeof(key), "k%d", i % NKEYS);
         int vl = snprintf(val, sizeof(val), "{\"v\": %d}", i);
         assert_int_equal(sl_producer_send(p, w->input, -1, key, (size_t)kl, val, (size_t)vl,
-                                          BASE_TS + (int64_t)i * STEP_MS, NULL, 0, &err),
+                                          base_ts() + (int64_t)i * STEP_MS, NULL, 0, &err),
                          SL_OK);
     }
     for (int k = 0; flush && k < NKEYS; k++) {
         char key[16];
         int kl = snprintf(key, sizeof(key), "k%d", k);
         assert_int_equal(sl_producer_send(p, w->input, -1, key, (size_t)kl, "{\"v\": 0}", 8,
-                                          BASE_TS + 100LL * WINDOW_MS, NULL, 0, &err),
+                                          base_ts() + FLUSH_AFTER_MS, NULL, 0, &err),
                          SL_OK);
     }
     assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
@@ -303,9 +331,8 @@ static void win_expected(win_expect *e, int total)
 {
     memset(e, 0, sizeof(*e));
     for (int i = 0; i < total; i++) {
-        int64_t ts = BASE_TS + (int64_t)i * STEP_MS;
-        int64_t start = ts - ts % WINDOW_MS;
-        int wi = (int)((start - (BASE_TS - BASE_TS % WINDOW_MS)) / WINDOW_MS);
+        int64_t ts = base_ts() + (int64_t)i * STEP_MS;
+        int wi = window_index(ts - ts % WINDOW_MS);
         assert_true(wi >= 0 && wi < MAX_WINDOWS);
         e->n[i % NKEYS][wi]++;
         e->s[i % NKEYS][wi] += i;
@@ -334,7 +361,7 @@ static void win_check(const sl_test_records *rs, win_expect *e)
         sscanf(ps + 8, "%lld", &start);
         sscanf(pn + 4, "%ld", &n);
         sscanf(pv + 4, "%lf", &sum);
-        int wi = (int)((start - (BASE_TS - BASE_TS % WINDOW_MS)) / WINDOW_MS);
+        int wi = window_index(start);
         assert_true(key >= 0 && key < NKEYS && wi >= 0 && wi < MAX_WINDOWS);
         if (e->n[key][wi] == 0)
             fail_msg("result for an empty window: %s %s", r->key, r->value);
@@ -393,6 +420,34 @@ static void win_wait_output(const win_run *w, size_t n)
     sl_test_records rs = {0};
     sl_test_read_topic_iso(sl_test_bootstrap(), w->output, n, 300, 30000, "read_uncommitted", &rs);
     sl_test_records_free(&rs);
+}
+
+/* Waits until the worker has processed and committed all of its input:
+ * the committed offset of every input partition (group sluice.<name>)
+ * equals the partition's end. Fails after timeout_ms. */
+static void win_wait_committed(const win_run *w, int partitions, int timeout_ms)
+{
+    char group[160];
+    sl_error err;
+    snprintf(group, sizeof(group), "sluice.%s", w->name);
+    sl_consumer *c = sl_consumer_create(sl_test_bootstrap(), group, NULL, &err);
+    assert_non_null(c);
+    int done = 0;
+    for (int waited = 0; !done && waited < timeout_ms; waited += 100) {
+        done = 1;
+        for (int p = 0; p < partitions && done; p++) {
+            int64_t committed = -1, low = 0, high = 0;
+            done = sl_consumer_committed(c, w->input, p, 5000, &committed, &err) == SL_OK &&
+                   sl_consumer_watermarks(c, w->input, p, 5000, &low, &high, &err) == SL_OK &&
+                   committed == high;
+        }
+        if (!done)
+            sl_test_sleep_ms(100);
+    }
+    sl_consumer_destroy(c);
+    if (!done)
+        fail_msg("%s: the worker did not commit all of its input within %d ms", w->name,
+                 timeout_ms);
 }
 
 /* kill -9 while the second phase is being processed, restart (state
@@ -481,8 +536,9 @@ static void test_fresh_dir_restored_from_changelog(void **state)
     win_setup(&w, "stfresh", 0);
     win_produce(&w, 0, 1005, 0); /* stops 0.5 s into a window of every key */
     pid_t pid = win_start(&w);
-    win_wait_output(&w, 90);
-    sl_test_sleep_ms(500);
+    /* Every input is processed and committed before the stop, so that the
+     * windows still open are exactly those the comment above names. */
+    win_wait_committed(&w, 2, 60000);
     assert_int_equal(sl_test_stop(pid, SIGTERM, 30000), 0);
     rm_rf(w.state_dir);
     /* The changelog holds the open windows' state. */
