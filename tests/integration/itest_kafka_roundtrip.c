@@ -14,6 +14,8 @@
 #include "kafka/sl_topic_admin.h"
 #include "sl_test_env.h"
 
+#define T0 sl_test_base_ts() /* recent: see sl_test_env.h */
+
 #define PARTITIONS 3
 #define COUNT 3000
 
@@ -41,7 +43,7 @@ static void test_roundtrip(void **state)
         int vl = snprintf(val, sizeof(val), "{\"i\":%d}", i);
         sl_header h = {"sluice.test", "yes", 3};
         assert_int_equal(sl_producer_send(p, topic, i % PARTITIONS, key, (size_t)kl, val, (size_t)vl,
-                                          1700000000000LL + i, &h, 1, &err),
+                                          T0 + i, &h, 1, &err),
                          SL_OK);
     }
     assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
@@ -71,7 +73,7 @@ static void test_roundtrip(void **state)
                 assert_int_equal(m->key_len, strlen(key));
                 assert_memory_equal(m->key, key, m->key_len);
                 rd_kafka_timestamp_type_t tt;
-                assert_int_equal(rd_kafka_message_timestamp(m, &tt), 1700000000000LL + i);
+                assert_int_equal(rd_kafka_message_timestamp(m, &tt), T0 + i);
                 rd_kafka_headers_t *hdrs = NULL;
                 const void *hv;
                 size_t hl;

@@ -19,6 +19,8 @@
 
 #include "sl_test_pipeline.h"
 
+#define T0 sl_test_base_ts() /* recent: see sl_test_env.h */
+
 static void test_values_and_counts(void **state)
 {
     (void)state;
@@ -119,19 +121,19 @@ static void test_bad_input_dead_letters(void **state)
     sl_header h = {"trace", "abc", 3};
     /* good, broken JSON, oversized, tombstone, null key (good), wrong type */
     assert_int_equal(sl_producer_send(p, run.input, 0, "k1", 2, "{\"speed\":40,\"i\":1}", 18,
-                                      1700000000001LL, NULL, 0, &err), SL_OK);
-    assert_int_equal(sl_producer_send(p, run.input, 0, "k2", 2, "{\"speed\":", 9, 1700000000002LL,
+                                      T0 + 1, NULL, 0, &err), SL_OK);
+    assert_int_equal(sl_producer_send(p, run.input, 0, "k2", 2, "{\"speed\":", 9, T0 + 2,
                                       &h, 1, &err), SL_OK);
-    assert_int_equal(sl_producer_send(p, run.input, 0, "k3", 2, big, sizeof(big), 1700000000003LL,
+    assert_int_equal(sl_producer_send(p, run.input, 0, "k3", 2, big, sizeof(big), T0 + 3,
                                       NULL, 0, &err), SL_OK);
-    assert_int_equal(sl_producer_send(p, run.input, 0, "k4", 2, NULL, 0, 1700000000004LL, NULL, 0,
+    assert_int_equal(sl_producer_send(p, run.input, 0, "k4", 2, NULL, 0, T0 + 4, NULL, 0,
                                       &err), SL_OK);
     assert_int_equal(sl_producer_send(p, run.input, 0, NULL, 0, "{\"speed\":30,\"i\":5}", 18,
-                                      1700000000005LL, NULL, 0, &err), SL_OK);
+                                      T0 + 5, NULL, 0, &err), SL_OK);
     assert_int_equal(sl_producer_send(p, run.input, 0, "k6", 2, "{\"speed\":\"fast\",\"i\":6}",
-                                      22, 1700000000006LL, NULL, 0, &err), SL_OK);
+                                      22, T0 + 6, NULL, 0, &err), SL_OK);
     assert_int_equal(sl_producer_send(p, run.input, 0, "k7", 2, "{\"speed\":29,\"i\":7}", 18,
-                                      1700000000007LL, NULL, 0, &err), SL_OK);
+                                      T0 + 7, NULL, 0, &err), SL_OK);
     assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
     sl_producer_destroy(p);
 
@@ -176,7 +178,7 @@ static void test_bad_input_dead_letters(void **state)
     assert_non_null(d3);
     assert_non_null(d6);
     assert_string_equal(d2->value, "{\"speed\":");
-    assert_int_equal(d2->timestamp, 1700000000002LL);
+    assert_int_equal(d2->timestamp, T0 + 2);
     assert_non_null(sl_test_header(d2, "sluice.error"));
     assert_string_equal(sl_test_header(d2, "trace"), "abc");
     assert_string_equal(sl_test_header(d2, "sluice.step"), "input");

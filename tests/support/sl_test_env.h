@@ -35,4 +35,23 @@ static inline const char *sl_test_topic_name(char *buf, size_t size, const char 
     return buf;
 }
 
+/* The base timestamp for a test's records: one hour before the process's
+ * first call, rounded down to a whole minute, the same for the rest of the
+ * process. Fixed old timestamps are wrong on a real broker: time-based
+ * retention (7 days by default) deletes a segment whose newest record is
+ * older, the active one too, at its next check (every 5 minutes), under the
+ * test's feet (see docs/state.md, "Old event times and retention"). */
+static inline long long sl_test_base_ts(void)
+{
+    static long long base;
+    if (!base) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        base = now - 3600000LL;
+        base -= base % 60000LL;
+    }
+    return base;
+}
+
 #endif

@@ -84,7 +84,7 @@ static inline void produce_range(const char *topic, int from, int to)
         int vl = snprintf(val, sizeof(val), "{\"device_id\":\"dev-%d\",\"i\":%d,\"speed\":%d}",
                           i % 50, i, i % 60);
         assert_int_equal(sl_producer_send(p, topic, -1, key, (size_t)kl, val, (size_t)vl,
-                                          1700000000000LL + i, NULL, 0, &err),
+                                          sl_test_base_ts() + i, NULL, 0, &err),
                          SL_OK);
     }
     assert_int_equal(sl_producer_flush(p, 30000, &err), SL_OK);
@@ -125,7 +125,7 @@ static inline void tally(const sl_test_records *rs, int *seen, int max)
         snprintf(key, sizeof(key), "dev-%d", i % 50);
         assert_non_null(r->key);
         assert_string_equal(r->key, key);
-        assert_int_equal(r->timestamp, 1700000000000LL + i);
+        assert_int_equal(r->timestamp, sl_test_base_ts() + i);
         seen[i]++;
     }
 }

@@ -19,7 +19,7 @@
 #define SL_TEST_WIN_KEYS 10
 #define SL_TEST_WIN_STEP_MS 100
 #define SL_TEST_WIN_SIZE_MS 10000 /* the window of the spec under test: "10s" */
-#define SL_TEST_WIN_BASE_TS 1700000000000LL
+#define SL_TEST_WIN_BASE_TS sl_test_base_ts() /* a whole minute: windows align */
 #define SL_TEST_WIN_MAX 64
 #define SL_TEST_WIN_PARTITIONS 4
 
