@@ -36,8 +36,13 @@ static void test_broker_restart_no_loss(void **state)
 
     static int seen[8000];
     size_t missing = read_until_complete(&run, total, seen, &rs);
-    assert_int_equal(sl_test_stop(pid, SIGTERM, 30000), 0);
+    /* No input may be lost (the point of this test). The stop may take up to
+     * two commit timeouts (30 s each): with librdkafka 2.0.2 a consumer's
+     * group coordinator was seen to stay unreachable for over a minute after
+     * the broker came back, so the final checkpoint's commit can wait out its
+     * timeout (a known open problem, see docs/worker.md). */
     assert_int_equal(missing, 0);
+    assert_int_equal(sl_test_stop(pid, SIGTERM, 75000), 0);
     sl_test_records_free(&rs);
 }
 
