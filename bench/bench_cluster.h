@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <yyjson.h>
 
+#include "../tests/support/sl_rest_client.h" /* shared with the cluster tests */
+
 static inline int64_t bench_now_ms(void)
 {
     struct timespec ts;
@@ -124,31 +126,11 @@ static inline int bench_read_token(const char *path, char *buf, size_t size)
 
 /* ---- REST ---------------------------------------------------------------- */
 
-typedef struct bench_reply {
-    long status;
-    char *body;
-    size_t len;
-    yyjson_doc *doc;
-} bench_reply;
+typedef sl_rest_reply bench_reply;
 
 static inline void bench_reply_free(bench_reply *r)
 {
-    free(r->body);
-    yyjson_doc_free(r->doc);
-    memset(r, 0, sizeof(*r));
-}
-
-static inline size_t bench_on_body(char *p, size_t size, size_t n, void *ud)
-{
-    bench_reply *r = ud;
-    char *b = realloc(r->body, r->len + size * n + 1);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, size * n);
-    r->len += size * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return size * n;
+    sl_rest_reply_free(r);
 }
 
 /* One JSON request on a fresh connection; a 429 is retried after 50 ms
@@ -156,45 +138,7 @@ static inline size_t bench_on_body(char *p, size_t size, size_t n, void *ud)
 static inline long bench_rest(const char *base, const char *method, const char *path,
                               const char *token, const char *body, bench_reply *r, int *throttled)
 {
-    char url[512], auth[320];
-    memset(r, 0, sizeof(*r));
-    snprintf(url, sizeof(url), "%s%s", base, path);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        bench_reply_free(r);
-        CURL *c = curl_easy_init();
-        struct curl_slist *h = NULL;
-        if (!c)
-            return 0;
-        if (token) {
-            snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-            h = curl_slist_append(h, auth);
-        }
-        h = curl_slist_append(h, "Content-Type: application/json");
-        h = curl_slist_append(h, "Expect:");
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        if (body) {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        }
-        if (curl_easy_perform(c) == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        if (r->status != 429)
-            break;
-        if (throttled)
-            (*throttled)++;
-        bench_sleep_ms(50);
-    }
-    if (r->body)
-        r->doc = yyjson_read(r->body, r->len, 0);
-    return r->status;
+    return sl_rest_call(base, method, path, token, body, r, 100, 50, 30, throttled);
 }
 
 static inline const char *bench_jstr(yyjson_val *o, const char *k)

@@ -477,7 +477,7 @@ static double scrape(int port, const char *family, const char *pipeline_suffix, 
     if (!c)
         return 0;
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_rest_on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
     curl_easy_perform(c);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <yyjson.h>
 
+#include "sl_rest_client.h"
 #include "sl_test_env.h"
 #include "sl_test_proc.h"
 
@@ -25,77 +26,19 @@
 
 /* One answer: status (0 when the request did not happen), the body
  * (NUL-terminated) and, when the body is JSON, its parsed document. */
-typedef struct sl_test_reply {
-    long status;
-    char *body;
-    size_t len;
-    yyjson_doc *doc;
-} sl_test_reply;
+typedef sl_rest_reply sl_test_reply;
 
 static inline void sl_test_reply_free(sl_test_reply *r)
 {
-    free(r->body);
-    yyjson_doc_free(r->doc);
-    memset(r, 0, sizeof(*r));
+    sl_rest_reply_free(r);
 }
 
-static inline size_t sl_test_rest_on_body(char *p, size_t size, size_t n, void *ud)
-{
-    sl_test_reply *r = ud;
-    char *b = realloc(r->body, r->len + size * n + 1);
-    if (!b)
-        return 0;
-    memcpy(b + r->len, p, size * n);
-    r->len += size * n;
-    b[r->len] = '\0';
-    r->body = b;
-    return size * n;
-}
-
-/* method base+path with "Authorization: Bearer token" (token may be NULL)
- * and a JSON body (may be NULL). Fills r (free with sl_test_reply_free);
- * returns r->status. A 429 is retried after a pause (the API's per-token
- * rate limit is not what the tests are about). */
+/* method base+path (sl_rest_call); a 429 is retried after a pause (the API's
+ * per-token rate limit is not what the tests are about). */
 static inline long sl_test_rest(const char *base, const char *method, const char *path,
                                 const char *token, const char *body, sl_test_reply *r)
 {
-    char url[1024], auth[600];
-    memset(r, 0, sizeof(*r));
-    snprintf(url, sizeof(url), "%s%s", base, path);
-    for (int attempt = 0; attempt < 20; attempt++) {
-        sl_test_reply_free(r);
-        CURL *c = curl_easy_init();
-        struct curl_slist *hdrs = NULL;
-        if (!c)
-            return 0;
-        if (token) {
-            snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-            hdrs = curl_slist_append(hdrs, auth);
-        }
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-        hdrs = curl_slist_append(hdrs, "Expect:");
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_test_rest_on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        if (body) {
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        }
-        if (curl_easy_perform(c) == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-        curl_slist_free_all(hdrs);
-        curl_easy_cleanup(c);
-        if (r->status != 429)
-            break;
-        sl_test_sleep_ms(200);
-    }
-    if (r->body)
-        r->doc = yyjson_read(r->body, r->len, 0);
-    return r->status;
+    return sl_rest_call(base, method, path, token, body, r, 20, 200, 20, NULL);
 }
 
 /* The string at key of obj, or "" (never NULL). */
