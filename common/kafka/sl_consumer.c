@@ -2,11 +2,21 @@
 #include "kafka/sl_consumer.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "kafka/sl_fetch_waker.h"
+
+/* How long an assignment waits for the metadata of a topic new to this
+ * consumer (see warm_topic). */
+#define METADATA_TIMEOUT_MS 2000
 
 struct sl_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     rd_kafka_topic_partition_list_t *assigned;
+    sl_fetch_waker_entry *waker; /* NULL on librdkafka >= 2.2 */
+    rd_kafka_topic_t **topics;   /* topics whose metadata was fetched */
+    int ntopics;
 };
 
 sl_consumer *sl_consumer_create(const char *bootstrap, const char *group_id,
@@ -38,6 +48,7 @@ sl_consumer *sl_consumer_create(const char *bootstrap, const char *group_id,
     }
     c->queue = rd_kafka_queue_get_consumer(c->rk);
     c->assigned = rd_kafka_topic_partition_list_new(4);
+    c->waker = sl_fetch_waker_add(c->rk);
     return c;
 fail_conf:
     rd_kafka_conf_destroy(conf);
@@ -50,6 +61,10 @@ void sl_consumer_destroy(sl_consumer *c)
 {
     if (!c)
         return;
+    sl_fetch_waker_remove(c->waker);
+    for (int i = 0; i < c->ntopics; i++)
+        rd_kafka_topic_destroy(c->topics[i]);
+    free(c->topics);
     if (c->queue)
         rd_kafka_queue_destroy(c->queue);
     if (c->rk) {
@@ -63,11 +78,34 @@ void sl_consumer_destroy(sl_consumer *c)
     free(c);
 }
 
+/* Fetches topic's metadata the first time this consumer meets it. Without
+ * it librdkafka learns the partition leaders only at its next periodic
+ * metadata refresh, up to a second after the assignment, and fetching waits
+ * for that. Failure is not an error: the assignment then works as before. */
+static void warm_topic(sl_consumer *c, const char *topic)
+{
+    for (int i = 0; i < c->ntopics; i++)
+        if (strcmp(rd_kafka_topic_name(c->topics[i]), topic) == 0)
+            return;
+    rd_kafka_topic_t **grown = realloc(c->topics, (size_t)(c->ntopics + 1) * sizeof(*grown));
+    if (!grown)
+        return;
+    c->topics = grown;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, topic, NULL);
+    if (!rkt)
+        return;
+    c->topics[c->ntopics++] = rkt;
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(c->rk, 0, rkt, &md, METADATA_TIMEOUT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+}
+
 int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int64_t offset,
                        sl_error *err)
 {
     if (rd_kafka_topic_partition_list_find(c->assigned, topic, partition))
         return sl_error_set(err, SL_ERR_EXISTS, "%s[%d] is already assigned", topic, partition);
+    warm_topic(c, topic);
     /* Incremental: adding a partition must not stop and restart the others
      * (replacing the whole assignment in quick succession trips a race in
      * librdkafka 2.0's fetch-stop bookkeeping). */
@@ -82,6 +120,7 @@ int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int
         return SL_ERR_KAFKA;
     }
     rd_kafka_topic_partition_list_add(c->assigned, topic, partition)->offset = offset;
+    sl_fetch_waker_set_partitions(c->waker, c->assigned);
     return SL_OK;
 }
 
@@ -97,6 +136,7 @@ int sl_consumer_unassign(sl_consumer *c, sl_error *err)
     }
     rd_kafka_topic_partition_list_destroy(c->assigned);
     c->assigned = rd_kafka_topic_partition_list_new(4);
+    sl_fetch_waker_set_partitions(c->waker, NULL);
     return rc;
 }
 
@@ -115,6 +155,8 @@ int sl_consumer_poll_batch(sl_consumer *c, int timeout_ms, rd_kafka_message_t **
                 n += more;
         }
     }
+    if (n > 0)
+        sl_fetch_waker_poke(c->waker); /* busy: keep the prefetch coming */
     if (n < 0)
         return sl_error_set(err, SL_ERR_KAFKA, "consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
     return (int)n;

@@ -1,9 +1,9 @@
 /* sl_kafka_defaults — see sl_kafka_defaults.h. The reasoning behind each
- * value is in docs/worker.md; in short: librdkafka 2.0.2 stops fetching a
- * partition whose queue holds queued.min.messages and looks again only ~1 s
- * later, so the message threshold is set above a second of input while the
- * byte cap bounds memory; from 2.2 on fetch.queue.backoff.ms shortens that
- * pause instead. */
+ * value is in docs/worker.md ("Prefetch and memory"); in short: a consumer's
+ * queue is capped at 2 MiB, which bounds memory, and refilled as it drains
+ * (fetch.queue.backoff.ms from librdkafka 2.2 on, sl_fetch_waker before),
+ * so the cap does not cost throughput. The message threshold stays above
+ * what the byte cap allows so that bytes decide. */
 #include "runtime/sl_kafka_defaults.h"
 
 #include <librdkafka/rdkafka.h>
@@ -24,7 +24,7 @@ int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cf
 {
     static const char *const base[][2] = {
         {"queued.min.messages", "200000"},
-        {"queued.max.messages.kbytes", "8192"},
+        {"queued.max.messages.kbytes", "2048"},
         {"fetch.wait.max.ms", "100"},
         {"client.id", "sluice-worker"},
         {NULL, NULL},
