@@ -177,32 +177,67 @@ int sl_consumer_commit(sl_consumer *c, const char *topic, int32_t partition, int
     return SL_OK;
 }
 
-int sl_consumer_commit_list(sl_consumer *c, const rd_kafka_topic_partition_list_t *offsets,
-                            int timeout_ms, sl_error *err)
+struct sl_commit_pending {
+    rd_kafka_queue_t *q;
+};
+
+sl_commit_pending *sl_consumer_commit_begin(sl_consumer *c,
+                                            const rd_kafka_topic_partition_list_t *offsets,
+                                            sl_error *err)
 {
-    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
-    rd_kafka_resp_err_t e = rd_kafka_commit_queue(c->rk, offsets, q, NULL, NULL);
-    int rc = SL_OK;
+    sl_commit_pending *h = calloc(1, sizeof(*h));
+    if (!h) {
+        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    h->q = rd_kafka_queue_new(c->rk);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(c->rk, offsets, h->q, NULL, NULL);
     if (e) {
-        rc = sl_error_set(err, SL_ERR_KAFKA, "commit: %s", rd_kafka_err2str(e));
-        goto out;
+        sl_error_set(err, SL_ERR_KAFKA, "commit: %s", rd_kafka_err2str(e));
+        sl_consumer_commit_abandon(h);
+        return NULL;
     }
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms);
-    if (!ev) {
-        rc = sl_error_set(err, SL_ERR_TIMEOUT, "commit not acknowledged within %d ms",
-                          timeout_ms);
-        goto out;
-    }
-    e = rd_kafka_event_error(ev);
+    return h;
+}
+
+int sl_consumer_commit_poll(sl_commit_pending *h, int timeout_ms, sl_error *err)
+{
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(h->q, timeout_ms);
+    if (!ev)
+        return 0;
+    rd_kafka_resp_err_t e = rd_kafka_event_error(ev);
     const rd_kafka_topic_partition_list_t *res = rd_kafka_event_topic_partition_list(ev);
     for (int i = 0; !e && res && i < res->cnt; i++)
         e = res->elems[i].err;
+    int rc = 1;
     if (e)
         rc = sl_error_set(err, SL_ERR_KAFKA, "commit: %s", rd_kafka_err2str(e));
     rd_kafka_event_destroy(ev);
-out:
-    rd_kafka_queue_destroy(q);
+    sl_consumer_commit_abandon(h);
     return rc;
+}
+
+void sl_consumer_commit_abandon(sl_commit_pending *h)
+{
+    if (!h)
+        return;
+    rd_kafka_queue_destroy(h->q);
+    free(h);
+}
+
+int sl_consumer_commit_list(sl_consumer *c, const rd_kafka_topic_partition_list_t *offsets,
+                            int timeout_ms, sl_error *err)
+{
+    sl_commit_pending *h = sl_consumer_commit_begin(c, offsets, err);
+    if (!h)
+        return err->code;
+    int rc = sl_consumer_commit_poll(h, timeout_ms, err);
+    if (rc == 0) {
+        sl_consumer_commit_abandon(h);
+        return sl_error_set(err, SL_ERR_TIMEOUT, "commit not acknowledged within %d ms",
+                            timeout_ms);
+    }
+    return rc == 1 ? SL_OK : rc;
 }
 
 int sl_consumer_committed(sl_consumer *c, const char *topic, int32_t partition, int timeout_ms,

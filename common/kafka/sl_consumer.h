@@ -54,6 +54,25 @@ int sl_consumer_commit(sl_consumer *c, const char *topic, int32_t partition, int
 int sl_consumer_commit_list(sl_consumer *c, const rd_kafka_topic_partition_list_t *offsets,
                             int timeout_ms, sl_error *err);
 
+/* A commit in flight (sl_consumer_commit_begin). */
+typedef struct sl_commit_pending sl_commit_pending;
+
+/* Starts committing every entry of offsets (borrowed) without waiting.
+ * Returns a new handle: finish it with sl_consumer_commit_poll or
+ * sl_consumer_commit_abandon (then the commit may still complete). NULL
+ * with err when the commit cannot be started. */
+sl_commit_pending *sl_consumer_commit_begin(sl_consumer *c,
+                                            const rd_kafka_topic_partition_list_t *offsets,
+                                            sl_error *err);
+
+/* Waits up to timeout_ms (0: just looks) for h's answer: 0 while there is
+ * none (h stays valid), 1 committed, SL_ERR_KAFKA (first failing partition
+ * in err) failed; in both last cases h is freed. */
+int sl_consumer_commit_poll(sl_commit_pending *h, int timeout_ms, sl_error *err);
+
+/* Frees h without waiting for its answer; NULL is a no-op. */
+void sl_consumer_commit_abandon(sl_commit_pending *h);
+
 /* Reads the committed offset of topic/partition into *out (RD_KAFKA_OFFSET_INVALID
  * when none). */
 int sl_consumer_committed(sl_consumer *c, const char *topic, int32_t partition, int timeout_ms,

@@ -17,7 +17,7 @@ struct sl_fetch_waker_entry {
     rd_kafka_t *rk;                         /* borrowed */
     rd_kafka_topic_partition_list_t *parts; /* owned; guarded by waker.lock */
     atomic_int poked;
-    int in_flight;   /* a wake through rk is running; guarded by waker.lock */
+    int in_flight;    /* a wake through rk is running; guarded by waker.lock */
     long long due_ns; /* earliest next wake; guarded by waker.lock */
     sl_fetch_waker_entry *next;
 };
@@ -31,8 +31,8 @@ static struct {
     int started;
     atomic_int sleeping; /* the thread waits for a poke, not a deadline */
     atomic_ulong wakes;
-} waker = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER,
-           .done = PTHREAD_COND_INITIALIZER};
+} waker = {
+    .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 static long long now_ns(void)
 {

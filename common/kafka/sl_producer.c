@@ -24,6 +24,11 @@ struct sl_producer {
     atomic_uint_fast64_t delivered;
     atomic_uint_fast64_t failed;
     uint64_t failed_at_flush; /* value of failed at the previous flush */
+    /* Checkpoint epochs: every record carries the epoch that was open when
+     * it was sent (as its opaque); [e & 1] counts epoch e's records still
+     * without a delivery report. At most one closed epoch is outstanding. */
+    atomic_uint_fast64_t epoch_open;
+    atomic_int_fast64_t epoch_pending[2];
     char first_error[256];    /* first failure since the previous flush */
 };
 
@@ -31,6 +36,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     sl_producer *p = opaque;
     (void)rk;
+    uint64_t epoch = (uint64_t)(uintptr_t)m->_private;
+    atomic_fetch_sub(&p->epoch_pending[epoch & 1], 1);
     if (m->err) {
         if (atomic_load(&p->failed) == p->failed_at_flush)
             snprintf(p->first_error, sizeof(p->first_error), "%s [%d]: %s",
@@ -50,6 +57,7 @@ sl_producer *sl_producer_create(const char *bootstrap, const sl_kafka_props *pro
         sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    atomic_init(&p->epoch_open, 1); /* 0 is sl_producer_epoch_close's "refused" */
     rd_kafka_conf_t *conf = sl_kafka_conf_new(NULL, NULL, err);
     if (!conf)
         goto fail;
@@ -124,6 +132,9 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
                                 headers[i].value ? (ssize_t)headers[i].value_len : -1);
     }
     rd_kafka_topic_t *rkt = topic_handle(p, topic);
+    uint64_t epoch = atomic_load(&p->epoch_open);
+    void *opaque = (void *)(uintptr_t)epoch;
+    atomic_fetch_add(&p->epoch_pending[epoch & 1], 1);
     for (;;) {
         rd_kafka_resp_err_t e =
             rkt ? rd_kafka_producev(
@@ -131,13 +142,13 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
             RD_KAFKA_V_KEY(key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
             RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END)
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END)
             : rd_kafka_producev(
             p->rk, RD_KAFKA_V_TOPIC(topic),
             RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
             RD_KAFKA_V_KEY(key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
             RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (!e)
             return SL_OK; /* headers now belong to the message */
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -145,6 +156,7 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
             rd_kafka_poll(p->rk, 10);
             continue;
         }
+        atomic_fetch_sub(&p->epoch_pending[epoch & 1], 1); /* never queued */
         if (hdrs)
             rd_kafka_headers_destroy(hdrs);
         return sl_error_set(err, SL_ERR_KAFKA, "producing to %s: %s", topic, rd_kafka_err2str(e));
@@ -165,6 +177,34 @@ int sl_producer_flush(sl_producer *p, int timeout_ms, sl_error *err)
     if (rc != SL_ERR_TIMEOUT)
         p->failed_at_flush = failed;
     return rc;
+}
+
+/* Reports delivery failures since the previous flush or check, as
+ * sl_producer_flush does; SL_OK when there were none. */
+static int take_failures(sl_producer *p, sl_error *err)
+{
+    uint64_t failed = atomic_load(&p->failed);
+    if (failed == p->failed_at_flush)
+        return SL_OK;
+    sl_error_set(err, SL_ERR_KAFKA, "%llu record(s) not delivered; first: %s",
+                 (unsigned long long)(failed - p->failed_at_flush), p->first_error);
+    p->failed_at_flush = failed;
+    return SL_ERR_KAFKA;
+}
+
+uint64_t sl_producer_epoch_close(sl_producer *p)
+{
+    uint64_t open = atomic_load(&p->epoch_open);
+    if (atomic_load(&p->epoch_pending[(open + 1) & 1]) != 0)
+        return 0; /* the epoch closed before is still undelivered */
+    return atomic_fetch_add(&p->epoch_open, 1);
+}
+
+int sl_producer_epoch_delivered(sl_producer *p, uint64_t epoch, sl_error *err)
+{
+    if (take_failures(p, err) != SL_OK)
+        return SL_ERR_KAFKA;
+    return atomic_load(&p->epoch_pending[epoch & 1]) == 0;
 }
 
 void sl_producer_poll(sl_producer *p)

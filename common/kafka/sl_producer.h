@@ -40,6 +40,18 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
  * otherwise SL_ERR_TIMEOUT or SL_ERR_KAFKA with the first failure's reason. */
 int sl_producer_flush(sl_producer *p, int timeout_ms, sl_error *err);
 
+/* Checkpoint epochs, a flush that does not wait: closes the open epoch (every
+ * record sent so far) and returns its number; records sent from now on
+ * belong to the next one. Returns 0 (nothing closed) while the epoch closed
+ * before is not yet delivered: one closed epoch at a time. Owner thread. */
+uint64_t sl_producer_epoch_close(sl_producer *p);
+
+/* 1 when every record of closed epoch `epoch` has a successful delivery
+ * report, 0 while some are outstanding (serve reports with
+ * sl_producer_poll), SL_ERR_KAFKA (first failure's reason in err) when any
+ * record since the previous flush or check failed. Owner thread. */
+int sl_producer_epoch_delivered(sl_producer *p, uint64_t epoch, sl_error *err);
+
 /* Serves delivery reports without blocking (call now and then between flushes). */
 void sl_producer_poll(sl_producer *p);
 

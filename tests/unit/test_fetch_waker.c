@@ -22,9 +22,9 @@ static void produce_all(const char *bootstrap, const char *topic)
 {
     char errstr[256], value[200];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
-                                       sizeof(errstr)),
-                     RD_KAFKA_CONF_OK);
+    assert_int_equal(
+        rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)),
+        RD_KAFKA_CONF_OK);
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     assert_non_null(p);
     memset(value, 'v', sizeof(value));
@@ -79,8 +79,8 @@ static void test_small_queue_reads_everything_once(void **state)
             assert_true(m->partition >= 0 && m->partition < PARTITIONS);
             assert_int_equal(m->offset, next[m->partition]); /* in order, no gap, no repeat */
             char want[32];
-            int wn = snprintf(want, sizeof(want), "%d:%lld:", (int)m->partition,
-                              (long long)m->offset);
+            int wn =
+                snprintf(want, sizeof(want), "%d:%lld:", (int)m->partition, (long long)m->offset);
             assert_memory_equal(m->payload, want, (size_t)wn);
             next[m->partition]++;
             total++;

@@ -35,6 +35,7 @@ typedef struct sl_task {
     int64_t next_offset; /* next input offset to process; -1 until the first message */
     int64_t committed;   /* last committed next-offset; -1 none */
     int dirty;           /* processed since the last commit */
+    int64_t ck_offset;   /* next offset the checkpoint in flight commits; -1 none */
     atomic_int state;    /* sl_task_state */
     char last_error[SL_ERROR_MSG_MAX + SL_ERROR_WHERE_MAX + 64];
     atomic_uint_fast64_t tombstones;

@@ -9,6 +9,13 @@
  * runner stops its tasks without committing and reports failure, so that the
  * restarted process reprocesses from the last commit.
  *
+ * A stateless at-least-once plan keeps that order without stopping: the
+ * checkpoint closes a producer epoch (sl_producer_epoch_close) and notes each
+ * task's next offset; processing goes on; once every record of that epoch
+ * is delivered the noted offsets are committed, and the commit's answer is
+ * collected on a later turn (checkpoint_poll). Only the stop checkpoint
+ * flushes and waits.
+ *
  * Stateful plans add the changelog records before the flush and each task's
  * RocksDB batch between the flush and the commit (sl_task_state.c has the
  * restore rules that make every crash point safe). Exactly-once replaces the
@@ -57,6 +64,13 @@ struct sl_task_runner {
     int64_t last_checkpoint_ms;
     int64_t since_checkpoint;
     int delivery_failed;
+    /* the asynchronous checkpoint in flight (stateless at-least-once):
+     * waiting for the deliveries of ck_epoch, then for ck_commit's answer */
+    int ck_active;
+    uint64_t ck_epoch;
+    sl_commit_pending *ck_commit;
+    int64_t ck_started_ms;
+    double ck_t0;
     atomic_int finished;
     sl_metrics *metrics; /* borrowed; NULL: no metrics */
     sl_histogram *m_batch, *m_checkpoint;
@@ -410,6 +424,152 @@ static void task_rewind(sl_task_runner *r, sl_task *t)
                 (long long)t->committed);
 }
 
+/* 1 when checkpoints may run without stopping: at-least-once and no state
+ * (stateful checkpoints order changelog, RocksDB batch and commit). */
+static int checkpoint_is_async(const sl_task_runner *r)
+{
+    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
+        return 0;
+    for (int i = 0; i < r->ntasks; i++)
+        if (r->tasks[i].store)
+            return 0;
+    return 1;
+}
+
+/* Counts a checkpoint that committed, and clears the health note it may
+ * have set unless a task failed. */
+static void checkpoint_done(sl_task_runner *r, double t0)
+{
+    atomic_fetch_add(&r->checkpoints, 1);
+    atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
+    if (r->m_checkpoint)
+        sl_histogram_observe(r->m_checkpoint, now_s() - t0);
+    if (r->delivery_failed)
+        return;
+    for (int i = 0; i < r->ntasks; i++)
+        if (atomic_load(&r->tasks[i].state) == SL_TASK_FAILED)
+            return;
+    set_health(r, NULL);
+}
+
+/* A checkpoint whose offset commit failed or timed out: not fatal, the
+ * outputs are safe and the next checkpoint commits. */
+static void checkpoint_commit_failed(sl_task_runner *r, const sl_error *err)
+{
+    atomic_fetch_add(&r->checkpoint_failures, 1);
+    if (r->m_checkpoint_failures)
+        sl_counter_inc(r->m_checkpoint_failures);
+    char reason[256];
+    snprintf(reason, sizeof(reason), "offset commit failed: %.200s", err->msg);
+    set_health(r, reason);
+}
+
+/* A delivery failed for good: never commit past it; the tasks stop and the
+ * runner reports failure, so that a restart reprocesses from the last commit. */
+static void checkpoint_delivery_failed(sl_task_runner *r, const sl_error *err)
+{
+    atomic_fetch_add(&r->checkpoint_failures, 1);
+    if (r->m_checkpoint_failures)
+        sl_counter_inc(r->m_checkpoint_failures);
+    r->delivery_failed = 1;
+    sl_log_error(r->label, "output delivery failed, offsets not committed: %s", err->msg);
+    for (int i = 0; i < r->ntasks; i++)
+        if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
+            task_fail(r, &r->tasks[i], err);
+}
+
+/* Starts an asynchronous checkpoint: notes every dirty task's next offset
+ * and closes the producer epoch holding their outputs. Nothing to do while
+ * the previous one is in flight or nothing was processed. */
+static void checkpoint_begin(sl_task_runner *r)
+{
+    r->last_checkpoint_ms = now_ms();
+    r->since_checkpoint = 0;
+    if (r->ck_active)
+        return;
+    int any = 0;
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        t->ck_offset =
+            t->dirty && t->next_offset >= 0 && t->next_offset != t->committed ? t->next_offset : -1;
+        any |= t->ck_offset >= 0;
+    }
+    if (!any)
+        return;
+    r->ck_epoch = sl_producer_epoch_close(r->producer);
+    if (r->ck_epoch == 0)
+        return; /* an older epoch is undelivered (cannot happen here): next time */
+    r->ck_active = 1;
+    r->ck_started_ms = now_ms();
+    r->ck_t0 = now_s();
+}
+
+/* The offsets noted by checkpoint_begin, as a new list. */
+static rd_kafka_topic_partition_list_t *checkpoint_offsets(const sl_task_runner *r)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->ntasks);
+    for (int i = 0; i < r->ntasks; i++)
+        if (r->tasks[i].ck_offset >= 0)
+            rd_kafka_topic_partition_list_add(l, r->plan->input.topic, r->tasks[i].partition)
+                ->offset = r->tasks[i].ck_offset;
+    return l;
+}
+
+/* Moves the asynchronous checkpoint on without waiting: once its outputs
+ * are all delivered it starts the offset commit; once the commit is
+ * answered the checkpoint is done. */
+static void checkpoint_poll(sl_task_runner *r)
+{
+    if (!r->ck_active)
+        return;
+    sl_error err;
+    int64_t waited = now_ms() - r->ck_started_ms;
+    int64_t patience = r->cfg->commit_interval_ms > 1000 ? r->cfg->commit_interval_ms : 1000;
+    if (!r->ck_commit) {
+        int st = sl_producer_epoch_delivered(r->producer, r->ck_epoch, &err);
+        if (st < 0) {
+            r->ck_active = 0;
+            checkpoint_delivery_failed(r, &err);
+            return;
+        }
+        if (st == 0) {
+            if (waited > patience)
+                set_health(r, "outputs are not being delivered: waiting for the broker");
+            return;
+        }
+        rd_kafka_topic_partition_list_t *l = checkpoint_offsets(r);
+        r->ck_commit = sl_consumer_commit_begin(r->consumer, l, &err);
+        rd_kafka_topic_partition_list_destroy(l);
+        if (!r->ck_commit) {
+            r->ck_active = 0;
+            checkpoint_commit_failed(r, &err);
+            return;
+        }
+    }
+    int st = sl_consumer_commit_poll(r->ck_commit, 0, &err);
+    if (st == 0 && waited < 10 * patience)
+        return;
+    if (st == 0) {
+        sl_consumer_commit_abandon(r->ck_commit);
+        sl_error_set(&err, SL_ERR_TIMEOUT, "not acknowledged within %lld ms", (long long)waited);
+    }
+    r->ck_commit = NULL;
+    r->ck_active = 0;
+    if (st != 1) {
+        checkpoint_commit_failed(r, &err);
+        return;
+    }
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        if (t->ck_offset < 0)
+            continue;
+        t->committed = t->ck_offset;
+        t->dirty = t->next_offset != t->committed;
+        t->ck_offset = -1;
+    }
+    checkpoint_done(r, r->ck_t0);
+}
+
 /* Exactly-once checkpoint: per task, one transaction with its outputs, its
  * changelog records and its input offset; then the RocksDB batch; then the
  * next transaction begins. A crash anywhere leaves Kafka either before the
@@ -488,13 +648,7 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
         return rc;
     }
     if (rc != SL_OK) {
-        /* A delivery failed for good: never commit past it. */
-        atomic_fetch_add(&r->checkpoint_failures, 1);
-        r->delivery_failed = 1;
-        sl_log_error(r->label, "output delivery failed, offsets not committed: %s", err.msg);
-        for (int i = 0; i < r->ntasks; i++)
-            if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
-                task_fail(r, &r->tasks[i], &err);
+        checkpoint_delivery_failed(r, &err);
         return rc;
     }
     rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(r->ntasks);
@@ -514,13 +668,7 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
         sl_error cerr;
         int crc = sl_consumer_commit_list(r->consumer, offsets, left > 1000 ? left : 1000, &cerr);
         if (crc != SL_OK) {
-            /* Not fatal: the outputs are safe; the next checkpoint commits. */
-            atomic_fetch_add(&r->checkpoint_failures, 1);
-            if (r->m_checkpoint_failures)
-                sl_counter_inc(r->m_checkpoint_failures);
-            char reason[256];
-            snprintf(reason, sizeof(reason), "offset commit failed: %.200s", cerr.msg);
-            set_health(r, reason);
+            checkpoint_commit_failed(r, &cerr);
             rc = SL_ERR_KAFKA;
         } else {
             for (int i = 0; i < offsets->cnt; i++) {
@@ -531,19 +679,8 @@ static int checkpoint(sl_task_runner *r, int timeout_ms)
         }
     }
     rd_kafka_topic_partition_list_destroy(offsets);
-    if (rc == SL_OK) {
-        atomic_fetch_add(&r->checkpoints, 1);
-        atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
-        if (r->m_checkpoint)
-            sl_histogram_observe(r->m_checkpoint, now_s() - t0);
-        if (!r->delivery_failed) {
-            int any_failed = 0;
-            for (int i = 0; i < r->ntasks; i++)
-                any_failed |= atomic_load(&r->tasks[i].state) == SL_TASK_FAILED;
-            if (!any_failed)
-                set_health(r, NULL);
-        }
-    }
+    if (rc == SL_OK)
+        checkpoint_done(r, t0);
     return rc;
 }
 
@@ -614,6 +751,7 @@ static void *runner_main(void *arg)
     for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
         task_prepare(r, &r->tasks[i]);
     r->last_checkpoint_ms = now_ms();
+    int async = checkpoint_is_async(r);
     while (!atomic_load(&r->stop) && !r->delivery_failed) {
         int n = sl_consumer_poll_batch(r->consumer, 100, r->batch, cfg->batch_size, &err);
         if (n < 0) {
@@ -634,14 +772,24 @@ static void *runner_main(void *arg)
             metrics_publish(r);
         }
         poll_producers(r);
+        if (async)
+            checkpoint_poll(r);
         if (now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
             r->since_checkpoint >= cfg->commit_every) {
-            checkpoint(r, cfg->commit_interval_ms * 10 > 30000 ? cfg->commit_interval_ms * 10
-                                                                : 30000);
+            if (async)
+                checkpoint_begin(r);
+            else
+                checkpoint(r, cfg->commit_interval_ms * 10 > 30000 ? cfg->commit_interval_ms * 10
+                                                                   : 30000);
             update_lag(r);
             metrics_publish(r);
         }
     }
+    /* The stop checkpoint below flushes and commits everything; an answer
+     * still due to the one in flight is not needed. */
+    sl_consumer_commit_abandon(r->ck_commit);
+    r->ck_commit = NULL;
+    r->ck_active = 0;
     /* Stop: the batch in hand is done; a last checkpoint makes a restart
      * continue exactly here (no duplicates). */
     r->rc = r->delivery_failed ? 1 : (checkpoint(r, cfg->shutdown_timeout_ms) == SL_OK ? 0 : 1);
