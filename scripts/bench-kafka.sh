@@ -296,11 +296,17 @@ if [ -s "$tmp/b.txt" ]; then
         echo "window, exactly-once: msg_per_s=$1 checkpoint_share=$2 checkpoint_mean_ms=$3"
         awk -v a="$a" -v e="$1" 'BEGIN { printf "ratio window-exactly-once/a = %.2f\n", (a > 0 ? e / a : 0) }'
     fi
+    # The issue's rate (half of b), then fixed rates where this machine's
+    # own path (load generator, broker, probe on the same cores) is not
+    # saturated, each next to that path without the worker.
     rate=$((b / 2))
-    [ "$kind" = embedded ] && [ "$rate" -gt 10000 ] && rate=10000
-    echo "latency at ~half of (b): $rate msg/s for 10 s"
-    echo "  baseline, no pipeline (load -> topic -> probe):"
-    latency_direct "$rate"
-    echo "  through the worker (load -> input -> worker -> output -> probe):"
-    latency_run "$rate"
+    rates="$rate 100000 50000"
+    [ "$kind" = embedded ] && rates="10000"
+    for rate in $rates; do
+        echo "latency at $rate msg/s for 10 s$([ "$rate" = $((b / 2)) ] && echo " (~half of (b))")"
+        echo "  baseline, no pipeline (load -> topic -> probe):"
+        latency_direct "$rate"
+        echo "  through the worker (load -> input -> worker -> output -> probe):"
+        latency_run "$rate"
+    done
 fi

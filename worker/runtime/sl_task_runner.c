@@ -1,27 +1,8 @@
-/* sl_task_runner — a worker thread: consume, execute, produce, checkpoint
- * (see sl_task_runner.h and docs/worker.md).
- *
- * Checkpoint order (at-least-once): the producer is flushed first and every
- * delivery report must be in and successful; only then are the tasks' next
- * offsets committed. A committed offset therefore never passes an output that
- * is not in Kafka. If a flush times out (broker away), nothing is committed
- * and the next checkpoint tries again; if a delivery failed for good, the
- * runner stops its tasks without committing and reports failure, so that the
- * restarted process reprocesses from the last commit.
- *
- * A stateless at-least-once plan keeps that order without stopping: the
- * checkpoint closes a producer epoch (sl_producer_epoch_close) and notes each
- * task's next offset; processing goes on; once every record of that epoch
- * is delivered the noted offsets are committed, and the commit's answer is
- * collected on a later turn (checkpoint_poll). Only the stop checkpoint
- * flushes and waits.
- *
- * Stateful plans add the changelog records before the flush and each task's
- * RocksDB batch between the flush and the commit (sl_task_state.c has the
- * restore rules that make every crash point safe). Exactly-once replaces the
- * thread's producer by one transactional producer per task and the commit
- * by one transaction per task (sl_task_txn.c); docs/state.md tells both. */
+/* sl_task_runner — a worker thread: consume, execute, produce (see
+ * sl_task_runner.h and docs/worker.md); its checkpoints are in
+ * sl_task_checkpoint.c. */
 #include "runtime/sl_task_runner.h"
+#include "runtime/sl_task_runner_internal.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -38,44 +19,6 @@
 #include "runtime/sl_task_txn.h"
 #include "util/sl_log.h"
 
-struct sl_task_runner {
-    const sl_plan *plan;
-    const sl_worker_config *cfg;
-    int index;
-    char label[48];
-    sl_task *tasks;
-    int ntasks;
-    sl_task **by_partition; /* index: partition number */
-    int32_t max_partition;
-    sl_consumer *consumer;
-    sl_producer *producer;
-    pthread_t thread;
-    int started, joined;
-    atomic_int stop;
-    int rc;
-    sl_header *hscratch; /* headers of the message being processed */
-    size_t hcap;
-    rd_kafka_message_t **batch;
-    /* health, written by the runner thread, read by the metrics thread */
-    pthread_mutex_t health_lock;
-    char unhealthy[256];
-    atomic_uint_fast64_t checkpoints, checkpoint_failures, batches;
-    _Atomic double last_checkpoint_seconds;
-    int64_t last_checkpoint_ms;
-    int64_t since_checkpoint;
-    int delivery_failed;
-    /* the asynchronous checkpoint in flight (stateless at-least-once):
-     * waiting for the deliveries of ck_epoch, then for ck_commit's answer */
-    int ck_active;
-    uint64_t ck_epoch;
-    sl_commit_pending *ck_commit;
-    int64_t ck_started_ms;
-    double ck_t0;
-    atomic_int finished;
-    sl_metrics *metrics; /* borrowed; NULL: no metrics */
-    sl_histogram *m_batch, *m_checkpoint;
-    sl_counter *m_checkpoint_failures;
-};
 
 /* Creates the runner's and its tasks' Prometheus series. */
 static int metrics_create(sl_task_runner *r, sl_error *err)
@@ -186,14 +129,14 @@ static void metrics_publish(sl_task_runner *r)
     }
 }
 
-static int64_t now_ms(void)
+int64_t sl_runner_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static double now_s(void)
+double sl_runner_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -215,7 +158,7 @@ const char *sl_task_state_name(int state)
     return "unknown";
 }
 
-static void set_health(sl_task_runner *r, const char *reason)
+void sl_runner_set_health(sl_task_runner *r, const char *reason)
 {
     pthread_mutex_lock(&r->health_lock);
     if (reason && strcmp(r->unhealthy, reason) != 0)
@@ -241,14 +184,14 @@ int sl_task_runner_healthy(sl_task_runner *r, char *buf, size_t size)
  * letter goes to the task's producer — the thread's (at-least-once) or the
  * task's transactional one (exactly-once, so the record joins the open
  * transaction). The producer copies key, value and headers. */
-static int runner_emit(void *opaque, const sl_record *rec, sl_error *err)
+int sl_runner_emit(void *opaque, const sl_record *rec, sl_error *err)
 {
     sl_task *t = opaque;
     return sl_producer_send(t->producer, rec->topic, -1, rec->key, rec->key_len, rec->value,
                             rec->value_len, rec->timestamp, rec->headers, rec->nheaders, err);
 }
 
-static void task_fail(sl_task_runner *r, sl_task *t, const sl_error *e)
+void sl_runner_task_fail(sl_task_runner *r, sl_task *t, const sl_error *e)
 {
     char *buf = t->last_error;
     sl_error_format(e, buf, sizeof(t->last_error));
@@ -259,7 +202,7 @@ static void task_fail(sl_task_runner *r, sl_task *t, const sl_error *e)
     sl_task_txn_abort(t);
     char reason[200];
     snprintf(reason, sizeof(reason), "task %.150s failed", t->label);
-    set_health(r, reason);
+    sl_runner_set_health(r, reason);
 }
 
 /* Collects m's headers into the runner's scratch array. */
@@ -293,7 +236,7 @@ static void handle_message(sl_task_runner *r, rd_kafka_message_t *m)
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             char reason[256];
             snprintf(reason, sizeof(reason), "consumer: %s", rd_kafka_message_errstr(m));
-            set_health(r, reason);
+            sl_runner_set_health(r, reason);
         }
         return;
     }
@@ -337,351 +280,13 @@ static void handle_message(sl_task_runner *r, rd_kafka_message_t *m)
         if (rc != SL_OK) {
             /* on_error=fail, or the producer refused the record: the task stops
              * here and its offset stays before this message. */
-            task_fail(r, t, &err);
+            sl_runner_task_fail(r, t, &err);
             return;
         }
     }
     t->next_offset = m->offset + 1;
     t->dirty = 1;
     r->since_checkpoint++;
-}
-
-/* The input offset a task's checkpoint reflects: the next offset to
- * process (its committed one when nothing was processed since). */
-static int64_t task_input_offset(const sl_task *t)
-{
-    return t->next_offset >= 0 ? t->next_offset : t->committed;
-}
-
-/* Produces the changelog records of every stateful task's pending changes
- * through the thread's producer (at-least-once, before the flush). */
-static void produce_changelogs(sl_task_runner *r)
-{
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        sl_error err;
-        if (!t->store || atomic_load(&t->state) == SL_TASK_FAILED ||
-            sl_state_pending_count(t->store) == 0)
-            continue;
-        if (sl_task_state_produce_changes(t, r->producer, task_input_offset(t), &err) != SL_OK)
-            task_fail(r, t, &err);
-    }
-}
-
-/* After the flush: writes each stateful task's RocksDB batch (changes plus
- * the input offset about to be committed and the changelog position).
- * Returns 0 when the task's input offset may now be committed. */
-static int commit_store(sl_task_runner *r, sl_task *t)
-{
-    sl_error err;
-    if (!t->store)
-        return SL_OK;
-    if (atomic_load(&t->state) == SL_TASK_FAILED)
-        return SL_ERR_STATE; /* its state is not known to match its offset */
-    if (!t->dirty && t->changelog_unacked == 0 && sl_state_pending_count(t->store) == 0)
-        return SL_OK;
-    if (sl_task_state_commit(t, task_input_offset(t), &err) != SL_OK) {
-        task_fail(r, t, &err);
-        return SL_ERR_IO;
-    }
-    return SL_OK;
-}
-
-/* Exactly-once: rewinds t to its committed offset after an aborted
- * transaction: pending state dropped, executor recreated (operators may keep
- * memory beside the store), consumer seeked back. */
-static void task_rewind(sl_task_runner *r, sl_task *t)
-{
-    sl_error err;
-    if (t->store)
-        sl_state_rollback(t->store);
-    sl_exec_destroy(t->exec);
-    t->exec = sl_exec_create(r->plan, t->label, runner_emit, t, &err);
-    if (!t->exec) {
-        task_fail(r, t, &err);
-        return;
-    }
-    if (t->store)
-        sl_exec_set_state(t->exec, t->store);
-    memset(&t->published, 0, sizeof(t->published));
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, r->plan->input.topic, t->partition)->offset =
-        t->committed >= 0 ? t->committed : RD_KAFKA_OFFSET_BEGINNING;
-    rd_kafka_error_t *e = rd_kafka_seek_partitions(sl_consumer_handle(r->consumer), l, 10000);
-    rd_kafka_resp_err_t pe = l->elems[0].err;
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e || pe) {
-        sl_error_set(&err, SL_ERR_KAFKA, "rewinding to offset %lld: %s", (long long)t->committed,
-                     e ? rd_kafka_error_string(e) : rd_kafka_err2str(pe));
-        if (e)
-            rd_kafka_error_destroy(e);
-        task_fail(r, t, &err);
-        return;
-    }
-    t->next_offset = t->committed;
-    t->dirty = 0;
-    sl_log_warn(t->label, "transaction aborted: processing again from offset %lld",
-                (long long)t->committed);
-}
-
-/* 1 when checkpoints may run without stopping: at-least-once and no state
- * (stateful checkpoints order changelog, RocksDB batch and commit). */
-static int checkpoint_is_async(const sl_task_runner *r)
-{
-    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
-        return 0;
-    for (int i = 0; i < r->ntasks; i++)
-        if (r->tasks[i].store)
-            return 0;
-    return 1;
-}
-
-/* Counts a checkpoint that committed, and clears the health note it may
- * have set unless a task failed. */
-static void checkpoint_done(sl_task_runner *r, double t0)
-{
-    atomic_fetch_add(&r->checkpoints, 1);
-    atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
-    if (r->m_checkpoint)
-        sl_histogram_observe(r->m_checkpoint, now_s() - t0);
-    if (r->delivery_failed)
-        return;
-    for (int i = 0; i < r->ntasks; i++)
-        if (atomic_load(&r->tasks[i].state) == SL_TASK_FAILED)
-            return;
-    set_health(r, NULL);
-}
-
-/* A checkpoint whose offset commit failed or timed out: not fatal, the
- * outputs are safe and the next checkpoint commits. */
-static void checkpoint_commit_failed(sl_task_runner *r, const sl_error *err)
-{
-    atomic_fetch_add(&r->checkpoint_failures, 1);
-    if (r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
-    char reason[256];
-    snprintf(reason, sizeof(reason), "offset commit failed: %.200s", err->msg);
-    set_health(r, reason);
-}
-
-/* A delivery failed for good: never commit past it; the tasks stop and the
- * runner reports failure, so that a restart reprocesses from the last commit. */
-static void checkpoint_delivery_failed(sl_task_runner *r, const sl_error *err)
-{
-    atomic_fetch_add(&r->checkpoint_failures, 1);
-    if (r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
-    r->delivery_failed = 1;
-    sl_log_error(r->label, "output delivery failed, offsets not committed: %s", err->msg);
-    for (int i = 0; i < r->ntasks; i++)
-        if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
-            task_fail(r, &r->tasks[i], err);
-}
-
-/* Starts an asynchronous checkpoint: notes every dirty task's next offset
- * and closes the producer epoch holding their outputs. Nothing to do while
- * the previous one is in flight or nothing was processed. */
-static void checkpoint_begin(sl_task_runner *r)
-{
-    r->last_checkpoint_ms = now_ms();
-    r->since_checkpoint = 0;
-    if (r->ck_active)
-        return;
-    int any = 0;
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        t->ck_offset =
-            t->dirty && t->next_offset >= 0 && t->next_offset != t->committed ? t->next_offset : -1;
-        any |= t->ck_offset >= 0;
-    }
-    if (!any)
-        return;
-    r->ck_epoch = sl_producer_epoch_close(r->producer);
-    if (r->ck_epoch == 0)
-        return; /* an older epoch is undelivered (cannot happen here): next time */
-    r->ck_active = 1;
-    r->ck_started_ms = now_ms();
-    r->ck_t0 = now_s();
-}
-
-/* The offsets noted by checkpoint_begin, as a new list. */
-static rd_kafka_topic_partition_list_t *checkpoint_offsets(const sl_task_runner *r)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(r->ntasks);
-    for (int i = 0; i < r->ntasks; i++)
-        if (r->tasks[i].ck_offset >= 0)
-            rd_kafka_topic_partition_list_add(l, r->plan->input.topic, r->tasks[i].partition)
-                ->offset = r->tasks[i].ck_offset;
-    return l;
-}
-
-/* Moves the asynchronous checkpoint on without waiting: once its outputs
- * are all delivered it starts the offset commit; once the commit is
- * answered the checkpoint is done. */
-static void checkpoint_poll(sl_task_runner *r)
-{
-    if (!r->ck_active)
-        return;
-    sl_error err;
-    int64_t waited = now_ms() - r->ck_started_ms;
-    int64_t patience = r->cfg->commit_interval_ms > 1000 ? r->cfg->commit_interval_ms : 1000;
-    if (!r->ck_commit) {
-        int st = sl_producer_epoch_delivered(r->producer, r->ck_epoch, &err);
-        if (st < 0) {
-            r->ck_active = 0;
-            checkpoint_delivery_failed(r, &err);
-            return;
-        }
-        if (st == 0) {
-            if (waited > patience)
-                set_health(r, "outputs are not being delivered: waiting for the broker");
-            return;
-        }
-        rd_kafka_topic_partition_list_t *l = checkpoint_offsets(r);
-        r->ck_commit = sl_consumer_commit_begin(r->consumer, l, &err);
-        rd_kafka_topic_partition_list_destroy(l);
-        if (!r->ck_commit) {
-            r->ck_active = 0;
-            checkpoint_commit_failed(r, &err);
-            return;
-        }
-    }
-    int st = sl_consumer_commit_poll(r->ck_commit, 0, &err);
-    if (st == 0 && waited < 10 * patience)
-        return;
-    if (st == 0) {
-        sl_consumer_commit_abandon(r->ck_commit);
-        sl_error_set(&err, SL_ERR_TIMEOUT, "not acknowledged within %lld ms", (long long)waited);
-    }
-    r->ck_commit = NULL;
-    r->ck_active = 0;
-    if (st != 1) {
-        checkpoint_commit_failed(r, &err);
-        return;
-    }
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        if (t->ck_offset < 0)
-            continue;
-        t->committed = t->ck_offset;
-        t->dirty = t->next_offset != t->committed;
-        t->ck_offset = -1;
-    }
-    checkpoint_done(r, r->ck_t0);
-}
-
-/* Exactly-once checkpoint: per task, one transaction with its outputs, its
- * changelog records and its input offset; then the RocksDB batch; then the
- * next transaction begins. A crash anywhere leaves Kafka either before the
- * commit (everything aborted, redone from the previous offset) or after it
- * (the store is behind: the restore catches up from the changelog). */
-static int checkpoint_txn(sl_task_runner *r)
-{
-    double t0 = now_s();
-    int failures = 0;
-    r->last_checkpoint_ms = now_ms();
-    r->since_checkpoint = 0;
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        sl_error err;
-        sl_error_clear(&err);
-        if (atomic_load(&t->state) == SL_TASK_FAILED || !t->txn)
-            continue;
-        int rc = sl_task_txn_checkpoint(t, task_input_offset(t), &err);
-        if (rc == SL_TXN_ABORTED) {
-            failures++;
-            task_rewind(r, t);
-            if (atomic_load(&t->state) != SL_TASK_FAILED && sl_task_txn_begin(t, &err) != SL_OK)
-                task_fail(r, t, &err);
-        } else if (rc != SL_OK) {
-            failures++;
-            task_fail(r, t, &err);
-        }
-    }
-    if (failures) {
-        atomic_fetch_add(&r->checkpoint_failures, 1);
-        if (r->m_checkpoint_failures)
-            sl_counter_inc(r->m_checkpoint_failures);
-        return SL_ERR_KAFKA;
-    }
-    atomic_fetch_add(&r->checkpoints, 1);
-    atomic_store(&r->last_checkpoint_seconds, now_s() - t0);
-    if (r->m_checkpoint)
-        sl_histogram_observe(r->m_checkpoint, now_s() - t0);
-    int any_failed = 0;
-    for (int i = 0; i < r->ntasks; i++)
-        any_failed |= atomic_load(&r->tasks[i].state) == SL_TASK_FAILED;
-    if (!any_failed)
-        set_health(r, NULL);
-    return SL_OK;
-}
-
-/* Flushes, then commits every dirty task's next offset in one request.
- * Returns 0 when committed (or nothing to commit). With state, the order is
- * docs/state.md's: changelog records produced, flush (outputs + changelog
- * delivered), RocksDB batch with the offsets, then the input offset commit. */
-static int checkpoint(sl_task_runner *r, int timeout_ms)
-{
-    sl_error err;
-    double t0 = now_s();
-    int64_t deadline = now_ms() + timeout_ms;
-    int rc;
-
-    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
-        return checkpoint_txn(r);
-    r->last_checkpoint_ms = now_ms();
-    r->since_checkpoint = 0;
-    produce_changelogs(r);
-    /* Wait for every delivery report; a broker that is away only delays this. */
-    for (;;) {
-        int left = (int)(deadline - now_ms());
-        rc = sl_producer_flush(r->producer, left < 1000 ? (left > 0 ? left : 1) : 1000, &err);
-        if (rc != SL_ERR_TIMEOUT || now_ms() >= deadline)
-            break;
-        set_health(r, "outputs are not being delivered: waiting for the broker");
-    }
-    if (rc != SL_OK && r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
-    if (rc == SL_ERR_TIMEOUT) {
-        atomic_fetch_add(&r->checkpoint_failures, 1);
-        set_health(r, "checkpoint: outputs still undelivered, nothing committed");
-        return rc;
-    }
-    if (rc != SL_OK) {
-        checkpoint_delivery_failed(r, &err);
-        return rc;
-    }
-    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(r->ntasks);
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        if (commit_store(r, t) != SL_OK)
-            continue; /* never commit input past state that is not on disk */
-        if (t->dirty && t->next_offset >= 0)
-            rd_kafka_topic_partition_list_add(offsets, r->plan->input.topic, t->partition)->offset =
-                t->next_offset;
-    }
-    rc = SL_OK;
-    if (offsets->cnt > 0) {
-        /* Bounded wait: a synchronous librdkafka commit would wait forever
-         * for a coordinator that is gone, and shutdown must end. */
-        int left = (int)(deadline - now_ms());
-        sl_error cerr;
-        int crc = sl_consumer_commit_list(r->consumer, offsets, left > 1000 ? left : 1000, &cerr);
-        if (crc != SL_OK) {
-            checkpoint_commit_failed(r, &cerr);
-            rc = SL_ERR_KAFKA;
-        } else {
-            for (int i = 0; i < offsets->cnt; i++) {
-                sl_task *t = r->by_partition[offsets->elems[i].partition];
-                t->committed = offsets->elems[i].offset;
-                t->dirty = 0;
-            }
-        }
-    }
-    rd_kafka_topic_partition_list_destroy(offsets);
-    if (rc == SL_OK)
-        checkpoint_done(r, t0);
-    return rc;
 }
 
 static void update_lag(sl_task_runner *r)
@@ -728,7 +333,7 @@ static void task_prepare(sl_task_runner *r, sl_task *t)
     atomic_store(&t->state, SL_TASK_RUNNING);
     return;
 fail:
-    task_fail(r, t, &err);
+    sl_runner_task_fail(r, t, &err);
 }
 
 /* Serves delivery reports of the thread's or the tasks' producers. */
@@ -750,15 +355,15 @@ static void *runner_main(void *arg)
     metrics_publish(r); /* committed offsets are known since create */
     for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
         task_prepare(r, &r->tasks[i]);
-    r->last_checkpoint_ms = now_ms();
-    int async = checkpoint_is_async(r);
+    r->last_checkpoint_ms = sl_runner_now_ms();
+    int async = sl_runner_checkpoint_is_async(r);
     while (!atomic_load(&r->stop) && !r->delivery_failed) {
         int n = sl_consumer_poll_batch(r->consumer, 100, r->batch, cfg->batch_size, &err);
         if (n < 0) {
-            set_health(r, err.msg);
+            sl_runner_set_health(r, err.msg);
             continue;
         }
-        double t0 = n > 0 ? now_s() : 0;
+        double t0 = n > 0 ? sl_runner_now_s() : 0;
         for (int i = 0; i < n; i++)
             handle_message(r, r->batch[i]);
         for (int i = 0; i < n; i++)
@@ -768,31 +373,30 @@ static void *runner_main(void *arg)
                 sl_exec_batch_reset(r->tasks[i].exec);
             atomic_fetch_add(&r->batches, 1);
             if (r->m_batch)
-                sl_histogram_observe(r->m_batch, now_s() - t0);
+                sl_histogram_observe(r->m_batch, sl_runner_now_s() - t0);
             metrics_publish(r);
         }
         poll_producers(r);
         if (async)
-            checkpoint_poll(r);
-        if (now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
+            sl_runner_checkpoint_poll(r);
+        if (sl_runner_now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
             r->since_checkpoint >= cfg->commit_every) {
             if (async)
-                checkpoint_begin(r);
+                sl_runner_checkpoint_begin(r);
             else
-                checkpoint(r, cfg->commit_interval_ms * 10 > 30000 ? cfg->commit_interval_ms * 10
-                                                                   : 30000);
+                sl_runner_checkpoint(r, cfg->commit_interval_ms * 10 > 30000
+                                            ? cfg->commit_interval_ms * 10
+                                            : 30000);
             update_lag(r);
             metrics_publish(r);
         }
     }
     /* The stop checkpoint below flushes and commits everything; an answer
      * still due to the one in flight is not needed. */
-    sl_consumer_commit_abandon(r->ck_commit);
-    r->ck_commit = NULL;
-    r->ck_active = 0;
+    sl_runner_checkpoint_abandon(r);
     /* Stop: the batch in hand is done; a last checkpoint makes a restart
      * continue exactly here (no duplicates). */
-    r->rc = r->delivery_failed ? 1 : (checkpoint(r, cfg->shutdown_timeout_ms) == SL_OK ? 0 : 1);
+    r->rc = r->delivery_failed ? 1 : (sl_runner_checkpoint(r, cfg->shutdown_timeout_ms) == SL_OK ? 0 : 1);
     for (int i = 0; i < r->ntasks; i++)
         if (atomic_load(&r->tasks[i].state) != SL_TASK_FAILED)
             atomic_store(&r->tasks[i].state, SL_TASK_STOPPED);
@@ -807,11 +411,11 @@ static void *runner_main(void *arg)
  * coordinator" / "load in progress" for a while). */
 static int committed_offset(sl_task_runner *r, int32_t partition, int64_t *out, sl_error *err)
 {
-    int64_t deadline = now_ms() + 60000;
+    int64_t deadline = sl_runner_now_ms() + 60000;
     for (;;) {
         int rc = sl_consumer_committed(r->consumer, r->plan->input.topic, partition, 10000, out,
                                        err);
-        if (rc == SL_OK || now_ms() >= deadline || atomic_load(&r->stop))
+        if (rc == SL_OK || sl_runner_now_ms() >= deadline || atomic_load(&r->stop))
             return rc;
         sl_log_warn(r->label, "reading the committed offset of partition %d: %s; retrying",
                     partition, err->msg);
@@ -900,7 +504,7 @@ sl_task_runner *sl_task_runner_create(const sl_plan *plan, const sl_worker_confi
         atomic_store(&t->lag, -1);
         atomic_store(&t->pub_committed, -1);
         snprintf(t->label, sizeof(t->label), "%s/%d", plan->name, partitions[i]);
-        t->exec = sl_exec_create(plan, t->label, runner_emit, t, err);
+        t->exec = sl_exec_create(plan, t->label, sl_runner_emit, t, err);
         if (!t->exec)
             goto fail;
         r->ntasks++;
