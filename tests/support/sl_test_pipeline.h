@@ -6,7 +6,9 @@
 #define SL_TEST_PIPELINE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sl_test_env.h"
 #include "sl_test_proc.h"
@@ -23,8 +25,19 @@ typedef struct pipeline_run {
     char bin[512];
 } pipeline_run;
 
+/* The spec files this test program wrote; removed when it exits (a worker
+ * restarted within a test reads its spec again, so not earlier). */
+static char written_specs[16][256];
+static int nwritten_specs;
+
+static inline void remove_written_specs(void)
+{
+    for (int i = 0; i < nwritten_specs; i++)
+        unlink(written_specs[i]);
+}
+
 /* Writes a spec for run (speed * 3.6, filter > 100, to_topic output) with
- * extra top-level JSON (may be ""). */
+ * extra top-level JSON (may be ""); the file is removed at exit. */
 static inline void write_spec(pipeline_run *run, const char *prefix, const char *extra)
 {
     char tmp[64];
@@ -46,6 +59,10 @@ static inline void write_spec(pipeline_run *run, const char *prefix, const char 
             " ]%s}\n",
             run->name, run->input, run->output, extra);
     fclose(f);
+    if (nwritten_specs == 0)
+        atexit(remove_written_specs);
+    if (nwritten_specs < (int)(sizeof(written_specs) / sizeof(written_specs[0])))
+        snprintf(written_specs[nwritten_specs++], sizeof(written_specs[0]), "%s", run->spec_path);
     sl_test_bin(run->bin, sizeof(run->bin), "sluice-worker");
     assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), run->input, PARTITIONS), SL_OK);
 }
