@@ -163,22 +163,6 @@ int sl_producer_send(sl_producer *p, const char *topic, int32_t partition, const
     }
 }
 
-int sl_producer_flush(sl_producer *p, int timeout_ms, sl_error *err)
-{
-    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms);
-    uint64_t failed = atomic_load(&p->failed);
-    int rc = SL_OK;
-    if (failed != p->failed_at_flush)
-        rc = sl_error_set(err, SL_ERR_KAFKA, "%llu record(s) not delivered; first: %s",
-                          (unsigned long long)(failed - p->failed_at_flush), p->first_error);
-    else if (e == RD_KAFKA_RESP_ERR__TIMED_OUT)
-        rc = sl_error_set(err, SL_ERR_TIMEOUT, "%d record(s) still undelivered after %d ms",
-                          rd_kafka_outq_len(p->rk), timeout_ms);
-    if (rc != SL_ERR_TIMEOUT)
-        p->failed_at_flush = failed;
-    return rc;
-}
-
 /* Reports delivery failures since the previous flush or check, as
  * sl_producer_flush does; SL_OK when there were none. */
 static int take_failures(sl_producer *p, sl_error *err)
@@ -190,6 +174,16 @@ static int take_failures(sl_producer *p, sl_error *err)
                  (unsigned long long)(failed - p->failed_at_flush), p->first_error);
     p->failed_at_flush = failed;
     return SL_ERR_KAFKA;
+}
+
+int sl_producer_flush(sl_producer *p, int timeout_ms, sl_error *err)
+{
+    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms);
+    int rc = take_failures(p, err);
+    if (rc == SL_OK && e == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        rc = sl_error_set(err, SL_ERR_TIMEOUT, "%d record(s) still undelivered after %d ms",
+                          rd_kafka_outq_len(p->rk), timeout_ms);
+    return rc;
 }
 
 uint64_t sl_producer_epoch_close(sl_producer *p)

@@ -28,6 +28,7 @@
 #include "core/sl_controller.h"
 #include "http/sl_http_server.h"
 #include "kafka/sl_embedded_broker.h"
+#include "sl_test_http.h"
 
 #define ADMIN "admin-token-for-the-api-tests"
 #define WORKER "worker-token-for-the-api-tests"
@@ -114,29 +115,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return sl_buf_append(&r->body, data, size * n) == SL_OK ? size * n : 0;
 }
 
-static void header_value(const char *data, size_t len, const char *name, char *out, size_t size)
-{
-    size_t nl = strlen(name);
-    if (len <= nl || strncasecmp(data, name, nl) != 0)
-        return;
-    const char *p = data + nl;
-    size_t v = len - nl;
-    while (v && *p == ' ')
-        p++, v--;
-    while (v && (p[v - 1] == '\r' || p[v - 1] == '\n'))
-        v--;
-    if (v >= size)
-        v = size - 1;
-    memcpy(out, p, v);
-    out[v] = '\0';
-}
-
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     reply *r = ud;
-    header_value(data, size * n, "Allow:", r->allow, sizeof(r->allow));
-    header_value(data, size * n, "Retry-After:", r->retry_after, sizeof(r->retry_after));
-    header_value(data, size * n, "WWW-Authenticate:", r->www_auth, sizeof(r->www_auth));
+    sl_test_header_value(data, size * n, "Allow:", r->allow, sizeof(r->allow));
+    sl_test_header_value(data, size * n, "Retry-After:", r->retry_after, sizeof(r->retry_after));
+    sl_test_header_value(data, size * n, "WWW-Authenticate:", r->www_auth, sizeof(r->www_auth));
     return size * n;
 }
 

@@ -16,6 +16,7 @@
 
 #include "http/sl_http_server.h"
 #include "metrics/sl_metrics.h"
+#include "sl_test_http.h"
 
 typedef struct reply {
     long status;
@@ -31,29 +32,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return sl_buf_append(&r->body, data, size * n) == SL_OK ? size * n : 0;
 }
 
-static void header_value(const char *data, size_t len, const char *name, char *out, size_t size)
-{
-    size_t nl = strlen(name);
-    if (len <= nl || strncasecmp(data, name, nl) != 0)
-        return;
-    size_t v = len - nl;
-    const char *p = data + nl;
-    while (v && *p == ' ')
-        p++, v--;
-    while (v && (p[v - 1] == '\r' || p[v - 1] == '\n'))
-        v--;
-    if (v >= size)
-        v = size - 1;
-    memcpy(out, p, v);
-    out[v] = '\0';
-}
-
 static size_t on_header(char *data, size_t size, size_t n, void *ud)
 {
     reply *r = ud;
     size_t len = size * n;
-    header_value(data, len, "Allow:", r->allow, sizeof(r->allow));
-    header_value(data, len, "X-Extra:", r->extra, sizeof(r->extra));
+    sl_test_header_value(data, len, "Allow:", r->allow, sizeof(r->allow));
+    sl_test_header_value(data, len, "X-Extra:", r->extra, sizeof(r->extra));
     return len;
 }
 

@@ -120,6 +120,14 @@ int sl_runner_checkpoint_is_async(const sl_task_runner *r)
     return 1;
 }
 
+/* Counts a checkpoint that failed, for the stats and /metrics. */
+static void count_failure(sl_task_runner *r)
+{
+    atomic_fetch_add(&r->checkpoint_failures, 1);
+    if (r->m_checkpoint_failures)
+        sl_counter_inc(r->m_checkpoint_failures);
+}
+
 /* Counts a checkpoint that committed, and clears the health note it may
  * have set unless a task failed. */
 static void checkpoint_done(sl_task_runner *r, double t0)
@@ -140,9 +148,7 @@ static void checkpoint_done(sl_task_runner *r, double t0)
  * outputs are safe and the next checkpoint commits. */
 static void checkpoint_commit_failed(sl_task_runner *r, const sl_error *err)
 {
-    atomic_fetch_add(&r->checkpoint_failures, 1);
-    if (r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
+    count_failure(r);
     char reason[256];
     snprintf(reason, sizeof(reason), "offset commit failed: %.200s", err->msg);
     sl_runner_set_health(r, reason);
@@ -152,9 +158,7 @@ static void checkpoint_commit_failed(sl_task_runner *r, const sl_error *err)
  * runner reports failure, so that a restart reprocesses from the last commit. */
 static void checkpoint_delivery_failed(sl_task_runner *r, const sl_error *err)
 {
-    atomic_fetch_add(&r->checkpoint_failures, 1);
-    if (r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
+    count_failure(r);
     r->delivery_failed = 1;
     sl_log_error(r->label, "output delivery failed, offsets not committed: %s", err->msg);
     for (int i = 0; i < r->ntasks; i++)
@@ -283,20 +287,10 @@ static int checkpoint_txn(sl_task_runner *r)
         }
     }
     if (failures) {
-        atomic_fetch_add(&r->checkpoint_failures, 1);
-        if (r->m_checkpoint_failures)
-            sl_counter_inc(r->m_checkpoint_failures);
+        count_failure(r);
         return SL_ERR_KAFKA;
     }
-    atomic_fetch_add(&r->checkpoints, 1);
-    atomic_store(&r->last_checkpoint_seconds, sl_runner_now_s() - t0);
-    if (r->m_checkpoint)
-        sl_histogram_observe(r->m_checkpoint, sl_runner_now_s() - t0);
-    int any_failed = 0;
-    for (int i = 0; i < r->ntasks; i++)
-        any_failed |= atomic_load(&r->tasks[i].state) == SL_TASK_FAILED;
-    if (!any_failed)
-        sl_runner_set_health(r, NULL);
+    checkpoint_done(r, t0);
     return SL_OK;
 }
 
@@ -324,10 +318,8 @@ int sl_runner_checkpoint(sl_task_runner *r, int timeout_ms)
             break;
         sl_runner_set_health(r, "outputs are not being delivered: waiting for the broker");
     }
-    if (rc != SL_OK && r->m_checkpoint_failures)
-        sl_counter_inc(r->m_checkpoint_failures);
     if (rc == SL_ERR_TIMEOUT) {
-        atomic_fetch_add(&r->checkpoint_failures, 1);
+        count_failure(r);
         sl_runner_set_health(r, "checkpoint: outputs still undelivered, nothing committed");
         return rc;
     }
