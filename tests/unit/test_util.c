@@ -9,6 +9,7 @@
 
 #include "util/sl_arena.h"
 #include "util/sl_buf.h"
+#include "util/sl_clock.h"
 #include "util/sl_duration.h"
 #include "util/sl_error.h"
 #include "util/sl_log.h"
@@ -114,6 +115,20 @@ static void test_log_level_parse(void **state)
     assert_int_equal(sl_log_level_parse("loud"), -1);
 }
 
+static void test_clock(void **state)
+{
+    (void)state;
+    int64_t ms = sl_clock_mono_ms(), ns = sl_clock_mono_ns();
+    double s0 = sl_clock_mono_s();
+    sl_clock_sleep_ms(20); /* sleeps at least that long */
+    assert_true(sl_clock_mono_ms() - ms >= 20);
+    assert_true(sl_clock_mono_ns() - ns >= 20 * 1000000LL);
+    assert_true(sl_clock_mono_s() - s0 >= 0.020);
+    sl_clock_sleep_ms(0);
+    sl_clock_sleep_ms(-5);
+    assert_true(sl_clock_wall_ms() > 1700000000000LL); /* after 2023 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_arena_alloc_reset),
         cmocka_unit_test(test_buf),
         cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_clock),
         cmocka_unit_test(test_log_level_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
