@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "util/sl_clock.h"
+
 /* A wake waits at most this long for the leaders' answers; it only delays
  * the next wake (of any consumer), never a consumer. */
 #define WAKE_TIMEOUT_MS 1000
@@ -33,13 +35,6 @@ static struct {
     atomic_ulong wakes;
 } waker = {
     .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void waker_init(void)
 {
@@ -96,7 +91,7 @@ static void *waker_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&waker.lock);
     for (;;) {
-        long long now = now_ns(), next;
+        long long now = sl_clock_mono_ns(), next;
         sl_fetch_waker_entry *e = pick_due(now, &next);
         if (e) {
             wake_one(e, now);
@@ -106,7 +101,7 @@ static void *waker_main(void *arg)
             /* Announce the sleep, then look once more: a poke that raced with
              * the scan either is seen here or sees `sleeping` and signals. */
             atomic_store(&waker.sleeping, 1);
-            if (pick_due(now_ns(), &next) == NULL && next == LLONG_MAX)
+            if (pick_due(sl_clock_mono_ns(), &next) == NULL && next == LLONG_MAX)
                 pthread_cond_wait(&waker.work, &waker.lock);
             atomic_store(&waker.sleeping, 0);
             continue;

@@ -6,10 +6,8 @@
 
 const char *sl_pipeline_changelog_topic(const sl_plan *plan, char *buf, size_t size)
 {
-    if (plan->state_epoch)
-        snprintf(buf, size, "%s.s%u.changelog", plan->name, (unsigned)plan->state_epoch);
-    else
-        snprintf(buf, size, "%s.changelog", plan->name);
+    char state[256];
+    snprintf(buf, size, "%s.changelog", sl_plan_state_name(plan, state, sizeof(state)));
     return buf;
 }
 

@@ -5,22 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kafka/sl_topic_admin_backend.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "util/sl_clock.h"
 
 /* Looks topic up in one all-topics metadata answer: 1 found (*out = count),
  * 0 absent, negative on error. */
@@ -50,18 +37,18 @@ static int metadata_lookup(rd_kafka_t *rk, const char *topic, int timeout_ms, in
 int sl_topic_admin_wait_metadata(rd_kafka_t *rk, const char *topic, int timeout_ms, int *out,
                                  sl_error *err)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = sl_clock_mono_ms() + timeout_ms;
     for (;;) {
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - sl_clock_mono_ms());
         int rc = metadata_lookup(rk, topic, left > 100 ? left : 100, out, err);
         if (rc == 1)
             return SL_OK;
-        if (now_ms() >= deadline)
+        if (sl_clock_mono_ms() >= deadline)
             return rc < 0 ? rc
                           : sl_error_set(err, SL_ERR_TIMEOUT,
                                          "topic %s did not appear in metadata within %d ms", topic,
                                          timeout_ms);
-        sleep_ms(50);
+        sl_clock_sleep_ms(50);
     }
 }
 

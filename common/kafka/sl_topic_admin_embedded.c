@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yyjson.h>
 
 #include <openssl/rand.h>
 
 #include "kafka/sl_topic_admin_backend.h"
+#include "util/sl_clock.h"
 
 typedef struct embedded_remote {
     rd_kafka_t *consumer;
@@ -62,13 +62,6 @@ static void embedded_destroy(sl_topic_admin *a)
     }
     free(r);
     a->backend = NULL;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Sends req (its "id" is set here) and copies the reply's "value" into buf
@@ -116,9 +109,9 @@ static int remote_call(sl_topic_admin *a, yyjson_mut_doc *doc, char *buf, size_t
         rc = sl_error_set(err, SL_ERR_KAFKA, "embedded admin request: %s", rd_kafka_err2str(kerr));
         goto out;
     }
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = sl_clock_mono_ms() + timeout_ms;
     sl_error_set(err, SL_ERR_TIMEOUT, "embedded broker did not answer within %d ms", timeout_ms);
-    while (now_ms() < deadline) {
+    while (sl_clock_mono_ms() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, 100);
         if (!m)
             continue;

@@ -48,3 +48,12 @@ int sl_plan_namespace(sl_plan *plan, const char *tenant, uint32_t state_epoch, s
     plan->state_epoch = state_epoch;
     return rc;
 }
+
+const char *sl_plan_state_name(const sl_plan *plan, char *buf, size_t size)
+{
+    if (plan->state_epoch)
+        snprintf(buf, size, "%s.s%u", plan->name, (unsigned)plan->state_epoch);
+    else
+        snprintf(buf, size, "%s", plan->name);
+    return buf;
+}

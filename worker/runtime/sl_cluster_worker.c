@@ -26,12 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "runtime/sl_heartbeat_client.h"
 #include "runtime/sl_state_purge.h"
 #include "runtime/sl_task_set.h"
 #include "runtime/sl_worker_metrics.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 #include "util/sl_signal.h"
 
@@ -62,10 +62,8 @@ struct sl_cluster_worker {
     atomic_int stop;
 
     /* the loop's */
-    sl_assignment *current; /* last applied answer */
-    uint64_t applied_gen;
-    int applied_any;
-    int64_t lease_ms; /* 0: none yet */
+    sl_assignment *current; /* last applied answer (set by apply, never cleared) */
+    int64_t lease_ms;       /* 0: none yet */
     int interval_ms;
     int64_t last_ok_sent_ms;
     int have_lease, lease_lost;
@@ -81,22 +79,6 @@ struct sl_cluster_worker {
     char unreachable[SL_ERROR_MSG_MAX]; /* why the last heartbeat failed */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 int64_t sl_cluster_lease_safety_ms(int64_t lease_ms)
 {
     int64_t m = lease_ms / 4;
@@ -110,6 +92,19 @@ int64_t sl_cluster_lease_safety_ms(int64_t lease_ms)
 static int stopping(sl_cluster_worker *w)
 {
     return atomic_load(&w->stop) || sl_signal_stop_requested();
+}
+
+/* The generation of the last applied answer; 0 before the first. */
+static uint64_t applied_gen(const sl_cluster_worker *w)
+{
+    return w->current ? w->current->generation : 0;
+}
+
+/* When the lease rule stops the tasks: the last successful heartbeat's
+ * sending time plus the lease, less the safety margin. */
+static int64_t lease_deadline(const sl_cluster_worker *w)
+{
+    return w->last_ok_sent_ms + w->lease_ms - sl_cluster_lease_safety_ms(w->lease_ms);
 }
 
 /* ---- setup ---------------------------------------------------------------- */
@@ -331,7 +326,7 @@ static void prune_purged(sl_cluster_worker *w, const sl_assignment *a)
 /* Makes a (taken) the assignment in force. */
 static void apply(sl_cluster_worker *w, sl_assignment *a)
 {
-    if (!w->applied_any || a->generation != w->applied_gen)
+    if (!w->current || a->generation != w->current->generation)
         sl_log_info(LOG_CTX, "assignment generation %llu: %zu task(s)",
                     (unsigned long long)a->generation, a->ntasks);
     w->lease_ms = a->lease_ms ? a->lease_ms : DEFAULT_LEASE_MS;
@@ -340,8 +335,6 @@ static void apply(sl_cluster_worker *w, sl_assignment *a)
     prune_purged(w, a);
     sl_assignment_free(w->current);
     w->current = a;
-    w->applied_gen = a->generation;
-    w->applied_any = 1;
 }
 
 /* ---- heartbeats ----------------------------------------------------------- */
@@ -418,18 +411,17 @@ static int64_t heartbeat(sl_cluster_worker *w, int empty, int shutting_down)
     publish_task_gauges(w, st, n);
     sl_heartbeat hb = {.worker_id = w->id,
                        .capacity = empty ? 0 : (uint32_t)w->cfg.capacity,
-                       .generation_seen = w->applied_gen,
+                       .generation_seen = applied_gen(w),
                        .tasks = st,
                        .ntasks = n};
-    int64_t sent = mono_ms();
+    int64_t sent = sl_clock_mono_ms();
     int timeout = MAX_HTTP_TIMEOUT_MS;
     if (w->lease_ms > 0 && w->lease_ms / 4 < timeout)
         timeout = (int)(w->lease_ms / 4);
     /* Never wait past the moment the lease rule must act: a heartbeat that
      * would be answered later is of no use to tasks that must stop first. */
     if (w->have_lease && !w->lease_lost && !shutting_down) {
-        int64_t left =
-            w->last_ok_sent_ms + w->lease_ms - sl_cluster_lease_safety_ms(w->lease_ms) - sent;
+        int64_t left = lease_deadline(w) - sent;
         if (left < timeout)
             timeout = left > 100 ? (int)left : 100;
     }
@@ -447,11 +439,11 @@ static int64_t heartbeat(sl_cluster_worker *w, int empty, int shutting_down)
         w->lease_lost = 0;
         if (shutting_down)
             sl_assignment_free(a);
-        else if (sl_assignment_should_apply(a->generation, w->applied_gen, w->applied_any))
+        else if (sl_assignment_should_apply(a->generation, applied_gen(w), w->current != NULL))
             apply(w, a);
         else {
             sl_log_debug(LOG_CTX, "ignoring an assignment of generation %llu (applied: %llu)",
-                         (unsigned long long)a->generation, (unsigned long long)w->applied_gen);
+                         (unsigned long long)a->generation, (unsigned long long)applied_gen(w));
             sl_assignment_free(a);
         }
     } else {
@@ -460,7 +452,7 @@ static int64_t heartbeat(sl_cluster_worker *w, int empty, int shutting_down)
     if (w->registry) {
         sl_counter_inc(rc == SL_OK ? w->m.hb_ok : w->m.hb_failed);
         sl_gauge_set(w->m.lease_ok, w->have_lease && !w->lease_lost);
-        sl_gauge_set(w->m.generation, (double)w->applied_gen);
+        sl_gauge_set(w->m.generation, (double)applied_gen(w));
     }
     pthread_mutex_lock(&w->status_lock);
     w->status.controller_ok = rc == SL_OK;
@@ -481,10 +473,10 @@ static void check_lease(sl_cluster_worker *w, int64_t now)
 {
     if (!w->have_lease || w->lease_lost)
         return;
+    if (now < lease_deadline(w))
+        return;
     int64_t margin = sl_cluster_lease_safety_ms(w->lease_ms);
     int64_t silent = now - w->last_ok_sent_ms;
-    if (silent < w->lease_ms - margin)
-        return;
     w->lease_lost = 1;
     sl_log_error(LOG_CTX,
                  "LEASE LOST: no heartbeat answered for %lld ms (lease %lld ms, safety margin "
@@ -518,13 +510,9 @@ static void reconcile(sl_cluster_worker *w, int64_t now, int shutting_down)
 
 static int assigned_here(const sl_assignment *a, const char *qualified)
 {
-    for (size_t i = 0; i < a->ntasks; i++) {
-        const sl_task_id *id = &a->tasks[i].id;
-        size_t tl = strlen(id->tenant);
-        if (strncmp(qualified, id->tenant, tl) == 0 && qualified[tl] == '.' &&
-            strcmp(qualified + tl + 1, id->pipeline) == 0)
+    for (size_t i = 0; i < a->ntasks; i++)
+        if (sl_task_id_in_pipeline(&a->tasks[i].id, qualified))
             return 1;
-    }
     return 0;
 }
 
@@ -567,7 +555,7 @@ static void publish_status(sl_cluster_worker *w)
 {
     pthread_mutex_lock(&w->status_lock);
     w->status.lease_ok = w->have_lease && !w->lease_lost;
-    w->status.generation = w->applied_gen;
+    w->status.generation = applied_gen(w);
     w->status.tasks = sl_task_set_count(w->tasks);
     w->status.task_starts = sl_task_set_launches(w->tasks);
     w->status.lease_ms = w->lease_ms;
@@ -583,20 +571,20 @@ static void publish_status(sl_cluster_worker *w)
 static int shut_down(sl_cluster_worker *w)
 {
     uint64_t failures_before = sl_task_set_checkpoint_failures(w->tasks);
-    int64_t now = mono_ms();
+    int64_t now = sl_clock_mono_ms();
     int64_t deadline = now + w->cfg.shutdown_timeout_ms + 5000;
     int64_t next_hb = now;
     sl_log_info(LOG_CTX, "stopping: %zu task(s) finish their batch and checkpoint",
                 sl_task_set_count(w->tasks));
     for (;;) {
-        now = mono_ms();
+        now = sl_clock_mono_ms();
         reconcile(w, now, 1);
         publish_status(w);
         if (sl_task_set_count(w->tasks) == 0 || now >= deadline)
             break;
         if (now >= next_hb)
             next_hb = heartbeat(w, 0, 1) + w->interval_ms;
-        sleep_ms(20);
+        sl_clock_sleep_ms(20);
     }
     int status = 0;
     if (sl_task_set_count(w->tasks) > 0) {
@@ -610,56 +598,35 @@ static int shut_down(sl_cluster_worker *w)
     return status;
 }
 
-/* A digest of the tasks' ids and states: when it changes (a task started
- * running, or stopped) the controller should hear it before the next
- * interval, so that starts and hand-offs take one round trip, not two. */
-static uint64_t state_signature(sl_cluster_worker *w)
-{
-    sl_task_status *st = NULL;
-    size_t n = 0;
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    if (sl_task_set_statuses(w->tasks, &st, &n) != SL_OK)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *p[] = {(const unsigned char *)st[i].id.tenant,
-                                    (const unsigned char *)st[i].id.pipeline};
-        for (int k = 0; k < 2; k++)
-            for (; *p[k]; p[k]++)
-                h = (h ^ *p[k]) * 1099511628211ULL;
-        h = (h ^ st[i].id.partition) * 1099511628211ULL;
-        h = (h ^ (uint64_t)st[i].state) * 1099511628211ULL;
-        h = (h ^ st[i].pipeline_version) * 1099511628211ULL;
-    }
-    free(st);
-    return h;
-}
-
 #define EARLY_HEARTBEAT_MIN_MS 100
 
 int sl_cluster_worker_run(sl_cluster_worker *w)
 {
-    int64_t next_hb = mono_ms(), last_hb = 0;
+    int64_t next_hb = sl_clock_mono_ms(), last_hb = 0;
     uint64_t reported_sig = 0;
     sl_log_info(LOG_CTX, "cluster mode: worker %s, capacity %d, controller %s", w->id,
                 w->cfg.capacity, w->controller_shown);
     while (!stopping(w)) {
-        int64_t now = mono_ms();
+        int64_t now = sl_clock_mono_ms();
         check_lease(w, now);
         if (now >= next_hb) {
-            reported_sig = state_signature(w);
+            reported_sig = sl_task_set_signature(w->tasks);
             last_hb = heartbeat(w, 0, 0);
             next_hb = last_hb + w->interval_ms;
-            now = mono_ms();
+            now = sl_clock_mono_ms();
         }
         check_lease(w, now);
         reconcile(w, now, 0);
+        /* When the tasks' states change (a task started running, or
+         * stopped) the controller should hear it before the next interval,
+         * so that starts and hand-offs take one round trip, not two. */
         if (w->have_lease && !w->lease_lost && now - last_hb >= EARLY_HEARTBEAT_MIN_MS &&
-            state_signature(w) != reported_sig)
+            sl_task_set_signature(w->tasks) != reported_sig)
             next_hb = now; /* report the change at the next turn */
         purge(w);
         publish_status(w);
-        int64_t wait = next_hb - mono_ms();
-        sleep_ms(wait < TICK_MS ? wait : TICK_MS);
+        int64_t wait = next_hb - sl_clock_mono_ms();
+        sl_clock_sleep_ms(wait < TICK_MS ? wait : TICK_MS);
     }
     return shut_down(w);
 }

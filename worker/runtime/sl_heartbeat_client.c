@@ -62,6 +62,13 @@ int sl_task_id_equal(const sl_task_id *a, const sl_task_id *b)
            strcmp(a->pipeline, b->pipeline) == 0;
 }
 
+int sl_task_id_in_pipeline(const sl_task_id *id, const char *qualified)
+{
+    size_t tl = strlen(id->tenant);
+    return strncmp(qualified, id->tenant, tl) == 0 && qualified[tl] == '.' &&
+           strcmp(qualified + tl + 1, id->pipeline) == 0;
+}
+
 int sl_assignment_should_apply(uint64_t generation, uint64_t last_applied, int applied_any)
 {
     return !applied_any || generation >= last_applied;
@@ -140,16 +147,6 @@ void sl_assignment_free(sl_assignment *a)
     free(a);
 }
 
-static char *copy_bytes(const char *s, size_t n)
-{
-    char *c = malloc(n + 1);
-    if (c) {
-        memcpy(c, s, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
 /* Copies and checks one TaskAssignment (index i, for messages). */
 static int decode_task(const Sluice__TaskAssignment *in, size_t i, sl_task_assignment *out,
                        sl_error *err)
@@ -170,7 +167,7 @@ static int decode_task(const Sluice__TaskAssignment *in, size_t i, sl_task_assig
     out->pipeline_version = in->pipeline_version;
     out->state_epoch = in->state_epoch;
     out->spec_len = strlen(in->spec_json);
-    out->spec_json = copy_bytes(in->spec_json, out->spec_len);
+    out->spec_json = strdup(in->spec_json);
     if (!out->spec_json)
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     return SL_OK;
@@ -210,7 +207,7 @@ int sl_assignment_decode(const void *data, size_t len, sl_assignment **out, sl_e
             }
     }
     if (m->bootstrap_servers && *m->bootstrap_servers &&
-        !(a->bootstrap_servers = copy_bytes(m->bootstrap_servers, strlen(m->bootstrap_servers))))
+        !(a->bootstrap_servers = strdup(m->bootstrap_servers)))
         goto nomem;
     if (m->n_purge && !(a->purge = calloc(m->n_purge, sizeof(*a->purge))))
         goto nomem;
@@ -220,7 +217,7 @@ int sl_assignment_decode(const void *data, size_t len, sl_assignment **out, sl_e
                               i);
             goto fail;
         }
-        if (!(a->purge[i] = copy_bytes(m->purge[i], strlen(m->purge[i]))))
+        if (!(a->purge[i] = strdup(m->purge[i])))
             goto nomem;
         a->npurge++;
     }

@@ -89,6 +89,9 @@ int sl_cluster_purge_name_valid(const char *s);
 /* Non-zero when a and b name the same task (tenant, pipeline, partition). */
 int sl_task_id_equal(const sl_task_id *a, const sl_task_id *b);
 
+/* Non-zero when id is a task of pipeline qualified ("<tenant>.<pipeline>"). */
+int sl_task_id_in_pipeline(const sl_task_id *id, const char *qualified);
+
 /* The ordering rule: non-zero when an answer of generation may be applied
  * after last_applied (applied_any: whether anything was applied yet).
  * Equal generations apply (the same assignment again); lower ones do not. */

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kafka/sl_pipeline_topics.h"
@@ -15,6 +14,7 @@
 #include "runtime/sl_task_state.h"
 #include "runtime/sl_worker_metrics.h"
 #include "spec/sl_spec.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 #include "util/sl_signal.h"
 
@@ -132,8 +132,7 @@ int sl_standalone_run(const sl_worker_config *cfg)
 
     /* Wait for a signal, or for a runner that had to stop by itself. */
     for (;;) {
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_clock_sleep_ms(100);
         if (sl_signal_stop_requested())
             break;
         int ended = 0;

@@ -54,7 +54,8 @@ static int remove_tree(int at, const char *name, int depth, sl_error *err)
     return rc;
 }
 
-/* Non-zero when entry is name itself or name + ".s" + digits. */
+/* Non-zero when entry is name itself or name + ".s" + digits: a state
+ * directory named by sl_plan_state_name for any epoch. */
 static int is_state_dir_of(const char *entry, const char *name)
 {
     size_t n = strlen(name);

@@ -28,6 +28,7 @@
 #include "runtime/sl_task_runner_internal.h"
 #include "runtime/sl_task_state.h"
 #include "runtime/sl_task_txn.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 /* The input offset a task's checkpoint reflects: the next offset to
@@ -133,9 +134,9 @@ static void count_failure(sl_task_runner *r)
 static void checkpoint_done(sl_task_runner *r, double t0)
 {
     atomic_fetch_add(&r->checkpoints, 1);
-    atomic_store(&r->last_checkpoint_seconds, sl_runner_now_s() - t0);
+    atomic_store(&r->last_checkpoint_seconds, sl_clock_mono_s() - t0);
     if (r->m_checkpoint)
-        sl_histogram_observe(r->m_checkpoint, sl_runner_now_s() - t0);
+        sl_histogram_observe(r->m_checkpoint, sl_clock_mono_s() - t0);
     if (r->delivery_failed)
         return;
     for (int i = 0; i < r->ntasks; i++)
@@ -171,7 +172,7 @@ static void checkpoint_delivery_failed(sl_task_runner *r, const sl_error *err)
  * the previous one is in flight or nothing was processed. */
 void sl_runner_checkpoint_begin(sl_task_runner *r)
 {
-    r->last_checkpoint_ms = sl_runner_now_ms();
+    r->last_checkpoint_ms = sl_clock_mono_ms();
     r->since_checkpoint = 0;
     if (r->ck_active)
         return;
@@ -188,8 +189,8 @@ void sl_runner_checkpoint_begin(sl_task_runner *r)
     if (r->ck_epoch == 0)
         return; /* an older epoch is undelivered (cannot happen here): next time */
     r->ck_active = 1;
-    r->ck_started_ms = sl_runner_now_ms();
-    r->ck_t0 = sl_runner_now_s();
+    r->ck_started_ms = sl_clock_mono_ms();
+    r->ck_t0 = sl_clock_mono_s();
 }
 
 /* The offsets noted by checkpoint_begin, as a new list. */
@@ -211,7 +212,7 @@ void sl_runner_checkpoint_poll(sl_task_runner *r)
     if (!r->ck_active)
         return;
     sl_error err;
-    int64_t waited = sl_runner_now_ms() - r->ck_started_ms;
+    int64_t waited = sl_clock_mono_ms() - r->ck_started_ms;
     int64_t patience = r->cfg->commit_interval_ms > 1000 ? r->cfg->commit_interval_ms : 1000;
     if (!r->ck_commit) {
         int st = sl_producer_epoch_delivered(r->producer, r->ck_epoch, &err);
@@ -265,9 +266,9 @@ void sl_runner_checkpoint_poll(sl_task_runner *r)
  * (the store is behind: the restore catches up from the changelog). */
 static int checkpoint_txn(sl_task_runner *r)
 {
-    double t0 = sl_runner_now_s();
+    double t0 = sl_clock_mono_s();
     int failures = 0;
-    r->last_checkpoint_ms = sl_runner_now_ms();
+    r->last_checkpoint_ms = sl_clock_mono_ms();
     r->since_checkpoint = 0;
     for (int i = 0; i < r->ntasks; i++) {
         sl_task *t = &r->tasks[i];
@@ -301,20 +302,20 @@ static int checkpoint_txn(sl_task_runner *r)
 int sl_runner_checkpoint(sl_task_runner *r, int timeout_ms)
 {
     sl_error err;
-    double t0 = sl_runner_now_s();
-    int64_t deadline = sl_runner_now_ms() + timeout_ms;
+    double t0 = sl_clock_mono_s();
+    int64_t deadline = sl_clock_mono_ms() + timeout_ms;
     int rc;
 
     if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
         return checkpoint_txn(r);
-    r->last_checkpoint_ms = sl_runner_now_ms();
+    r->last_checkpoint_ms = sl_clock_mono_ms();
     r->since_checkpoint = 0;
     produce_changelogs(r);
     /* Wait for every delivery report; a broker that is away only delays this. */
     for (;;) {
-        int left = (int)(deadline - sl_runner_now_ms());
+        int left = (int)(deadline - sl_clock_mono_ms());
         rc = sl_producer_flush(r->producer, left < 1000 ? (left > 0 ? left : 1) : 1000, &err);
-        if (rc != SL_ERR_TIMEOUT || sl_runner_now_ms() >= deadline)
+        if (rc != SL_ERR_TIMEOUT || sl_clock_mono_ms() >= deadline)
             break;
         sl_runner_set_health(r, "outputs are not being delivered: waiting for the broker");
     }
@@ -340,7 +341,7 @@ int sl_runner_checkpoint(sl_task_runner *r, int timeout_ms)
     if (offsets->cnt > 0) {
         /* Bounded wait: a synchronous librdkafka commit would wait forever
          * for a coordinator that is gone, and shutdown must end. */
-        int left = (int)(deadline - sl_runner_now_ms());
+        int left = (int)(deadline - sl_clock_mono_ms());
         sl_error cerr;
         int crc = sl_consumer_commit_list(r->consumer, offsets, left > 1000 ? left : 1000, &cerr);
         if (crc != SL_OK) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/sl_exec_reject.h"
 #include "kafka/sl_consumer.h"
@@ -17,6 +16,7 @@
 #include "runtime/sl_kafka_defaults.h"
 #include "runtime/sl_task_state.h"
 #include "runtime/sl_task_txn.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 
@@ -127,20 +127,6 @@ static void metrics_publish(sl_task_runner *r)
         sl_gauge_set(t->m_lag, (double)atomic_load(&t->lag));
         sl_gauge_set(t->m_failed, atomic_load(&t->state) == SL_TASK_FAILED ? 1.0 : 0.0);
     }
-}
-
-int64_t sl_runner_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-double sl_runner_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *sl_task_state_name(int state)
@@ -355,7 +341,7 @@ static void *runner_main(void *arg)
     metrics_publish(r); /* committed offsets are known since create */
     for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
         task_prepare(r, &r->tasks[i]);
-    r->last_checkpoint_ms = sl_runner_now_ms();
+    r->last_checkpoint_ms = sl_clock_mono_ms();
     int async = sl_runner_checkpoint_is_async(r);
     while (!atomic_load(&r->stop) && !r->delivery_failed) {
         int n = sl_consumer_poll_batch(r->consumer, 100, r->batch, cfg->batch_size, &err);
@@ -363,7 +349,7 @@ static void *runner_main(void *arg)
             sl_runner_set_health(r, err.msg);
             continue;
         }
-        double t0 = n > 0 ? sl_runner_now_s() : 0;
+        double t0 = n > 0 ? sl_clock_mono_s() : 0;
         for (int i = 0; i < n; i++)
             handle_message(r, r->batch[i]);
         for (int i = 0; i < n; i++)
@@ -373,13 +359,13 @@ static void *runner_main(void *arg)
                 sl_exec_batch_reset(r->tasks[i].exec);
             atomic_fetch_add(&r->batches, 1);
             if (r->m_batch)
-                sl_histogram_observe(r->m_batch, sl_runner_now_s() - t0);
+                sl_histogram_observe(r->m_batch, sl_clock_mono_s() - t0);
             metrics_publish(r);
         }
         poll_producers(r);
         if (async)
             sl_runner_checkpoint_poll(r);
-        if (sl_runner_now_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
+        if (sl_clock_mono_ms() - r->last_checkpoint_ms >= cfg->commit_interval_ms ||
             r->since_checkpoint >= cfg->commit_every) {
             if (async)
                 sl_runner_checkpoint_begin(r);
@@ -411,16 +397,15 @@ static void *runner_main(void *arg)
  * coordinator" / "load in progress" for a while). */
 static int committed_offset(sl_task_runner *r, int32_t partition, int64_t *out, sl_error *err)
 {
-    int64_t deadline = sl_runner_now_ms() + 60000;
+    int64_t deadline = sl_clock_mono_ms() + 60000;
     for (;;) {
         int rc = sl_consumer_committed(r->consumer, r->plan->input.topic, partition, 10000, out,
                                        err);
-        if (rc == SL_OK || sl_runner_now_ms() >= deadline || atomic_load(&r->stop))
+        if (rc == SL_OK || sl_clock_mono_ms() >= deadline || atomic_load(&r->stop))
             return rc;
         sl_log_warn(r->label, "reading the committed offset of partition %d: %s; retrying",
                     partition, err->msg);
-        struct timespec ts = {0, 500 * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_clock_sleep_ms(500);
     }
 }
 

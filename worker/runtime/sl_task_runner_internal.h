@@ -51,10 +51,6 @@ struct sl_task_runner {
     sl_counter *m_checkpoint_failures;
 };
 
-/* Monotonic clock, ms and s. */
-int64_t sl_runner_now_ms(void);
-double sl_runner_now_s(void);
-
 /* Records why the runner is unhealthy (NULL: healthy again); copies reason. */
 void sl_runner_set_health(sl_task_runner *r, const char *reason);
 

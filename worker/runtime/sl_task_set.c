@@ -102,17 +102,6 @@ struct sl_task_set {
     int capacity_warned;
 };
 
-/* Copies src into dst (size bytes), cutting it when longer: errors are
- * reported in at most SL_CLUSTER_ERROR_MAX bytes. */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static int terminal(int phase)
 {
     return phase == PHASE_DONE || phase == PHASE_FAILED;
@@ -192,7 +181,7 @@ static void set_last_error(task_entry *e, const char *prefix, const sl_error *er
     size_t n = strlen(prefix) < sizeof(buf) ? strlen(prefix) : 0;
     memcpy(buf, prefix, n);
     sl_error_format(err, buf + n, sizeof(buf) - n);
-    copy_text(e->last_error, sizeof(e->last_error), buf);
+    snprintf(e->last_error, sizeof(e->last_error), "%s", buf);
 }
 
 /* Waits until a stop is wanted, the task failed or the runner ended. */
@@ -229,7 +218,8 @@ static int finish_runner(task_entry *e, sl_task_runner *r)
     e->final_out = atomic_load(&t->pub_out);
     e->final_errors = atomic_load(&t->pub_errors);
     if (failed)
-        copy_text(e->last_error, sizeof(e->last_error), t->last_error);
+        snprintf(e->last_error, sizeof(e->last_error), "%.*s", /* cut: a heartbeat's limit */
+                 (int)sizeof(e->last_error) - 1, t->last_error);
     if (rc != 0) {
         atomic_fetch_add(&s->checkpoint_failures, 1);
         if (!failed && !atomic_load(&e->stop_wanted))
@@ -498,13 +488,44 @@ void sl_task_set_reconcile(sl_task_set *s, const sl_task_assignment *desired, si
 
 /* ---- reporting ------------------------------------------------------------ */
 
-/* Fills st from e (set->lock held: e->runner is stable). */
-static void entry_status(task_entry *e, sl_task_status *st)
+/* The state e reports; t is the task of e->runner (set->lock held: it is
+ * stable), NULL without one. *error is why a FAILED task failed, else NULL.
+ * Only reads. */
+static sl_report_state entry_state(const task_entry *e, const sl_task *t, const char **error)
 {
     int phase = atomic_load(&e->phase);
     int stop = atomic_load(&e->stop_wanted);
-    sl_task_runner *r = e->runner;
-    const sl_task *t = r ? sl_task_runner_task(r, 0) : NULL;
+    *error = NULL;
+    /* DONE always comes with a stop: without one, supervise() ends FAILED. */
+    if (stop)
+        return SL_REPORT_STOPPING;
+    if (phase == PHASE_FAILED) {
+        *error = e->last_error;
+        return SL_REPORT_FAILED;
+    }
+    if (!t)
+        return SL_REPORT_RESTORING;
+    int ts = atomic_load(&t->state);
+    if (ts == SL_TASK_RUNNING)
+        return SL_REPORT_RUNNING;
+    if (ts == SL_TASK_STARTING)
+        return SL_REPORT_RESTORING;
+    /* failed, or ended by itself: its supervisor is stopping it. last_error
+     * is complete once the state says FAILED. */
+    *error = ts == SL_TASK_FAILED ? t->last_error : "the task's thread stopped";
+    return SL_REPORT_FAILED;
+}
+
+static const sl_task *entry_task(const task_entry *e)
+{
+    return e->runner ? sl_task_runner_task(e->runner, 0) : NULL;
+}
+
+/* Fills st from e (set->lock held: e->runner is stable). */
+static void entry_status(task_entry *e, sl_task_status *st)
+{
+    const sl_task *t = entry_task(e);
+    const char *error;
 
     memset(st, 0, sizeof(*st));
     st->id = e->id;
@@ -522,29 +543,9 @@ static void entry_status(task_entry *e, sl_task_status *st)
         st->messages_out = e->final_out;
         st->errors = e->final_errors;
     }
-    if (stop) {
-        st->state = SL_REPORT_STOPPING;
-    } else if (phase == PHASE_FAILED) {
-        st->state = SL_REPORT_FAILED;
-        copy_text(st->last_error, sizeof(st->last_error), e->last_error);
-    } else if (phase == PHASE_DONE) {
-        st->state = SL_REPORT_STOPPING; /* not reached: DONE comes with a stop */
-    } else if (!t) {
-        st->state = SL_REPORT_RESTORING;
-    } else {
-        int ts = atomic_load(&t->state);
-        if (ts == SL_TASK_RUNNING) {
-            st->state = SL_REPORT_RUNNING;
-        } else if (ts == SL_TASK_STARTING) {
-            st->state = SL_REPORT_RESTORING;
-        } else {
-            /* failed, or ended by itself: its supervisor is stopping it.
-             * last_error is complete once the state says FAILED. */
-            st->state = SL_REPORT_FAILED;
-            copy_text(st->last_error, sizeof(st->last_error),
-                      ts == SL_TASK_FAILED ? t->last_error : "the task's thread stopped");
-        }
-    }
+    st->state = entry_state(e, t, &error);
+    if (error)
+        snprintf(st->last_error, sizeof(st->last_error), "%s", error);
     e->in_report = st->state == SL_REPORT_STOPPING;
 }
 
@@ -566,6 +567,26 @@ int sl_task_set_statuses(sl_task_set *s, sl_task_status **out, size_t *n)
     return SL_OK;
 }
 
+uint64_t sl_task_set_signature(sl_task_set *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n; i++) {
+        const task_entry *e = s->entries[i];
+        const char *error;
+        const unsigned char *p[] = {(const unsigned char *)e->id.tenant,
+                                    (const unsigned char *)e->id.pipeline};
+        for (int k = 0; k < 2; k++)
+            for (; *p[k]; p[k]++)
+                h = (h ^ *p[k]) * 1099511628211ULL;
+        h = (h ^ e->id.partition) * 1099511628211ULL;
+        h = (h ^ (uint64_t)entry_state(e, entry_task(e), &error)) * 1099511628211ULL;
+        h = (h ^ e->version) * 1099511628211ULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return h;
+}
+
 void sl_task_set_reported(sl_task_set *s, int ok)
 {
     for (size_t i = 0; i < s->n; i++) {
@@ -583,13 +604,9 @@ size_t sl_task_set_count(const sl_task_set *s)
 
 int sl_task_set_has_pipeline(const sl_task_set *s, const char *qualified_name)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        const sl_task_id *id = &s->entries[i]->id;
-        size_t tl = strlen(id->tenant);
-        if (strncmp(qualified_name, id->tenant, tl) == 0 && qualified_name[tl] == '.' &&
-            strcmp(qualified_name + tl + 1, id->pipeline) == 0)
+    for (size_t i = 0; i < s->n; i++)
+        if (sl_task_id_in_pipeline(&s->entries[i]->id, qualified_name))
             return 1;
-    }
     return 0;
 }
 

@@ -66,6 +66,9 @@ void sl_task_set_reconcile(sl_task_set *s, const sl_task_assignment *desired, si
  * STOPPING for sl_task_set_reported. SL_OK or SL_ERR_NOMEM. */
 int sl_task_set_statuses(sl_task_set *s, sl_task_status **out, size_t *n);
 
+/* A hash of the entries' ids, versions and reported states; no allocation, no side effect. */
+uint64_t sl_task_set_signature(sl_task_set *s);
+
 /* Tells the set whether the heartbeat carrying the last statuses was
  * accepted (ok non-zero): the tasks it reported STOPPING may then go. */
 void sl_task_set_reported(sl_task_set *s, int ok);

@@ -40,21 +40,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_pipeline_topics.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define RESTORE_BATCH 10000
 #define RESTORE_PROGRESS_MS 5000
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *sl_task_state_changelog_topic(const sl_plan *plan, char *buf, size_t size)
 {
@@ -65,11 +58,9 @@ const char *sl_task_state_dir(const sl_worker_config *cfg, const sl_plan *plan,
                               int32_t partition, char *buf, size_t size)
 {
     const char *root = cfg->state_dir && *cfg->state_dir ? cfg->state_dir : ".";
-    if (plan->state_epoch)
-        snprintf(buf, size, "%s/%s.s%u/%d", root, plan->name, (unsigned)plan->state_epoch,
-                 (int)partition);
-    else
-        snprintf(buf, size, "%s/%s/%d", root, plan->name, (int)partition);
+    char state[256];
+    snprintf(buf, size, "%s/%s/%d", root, sl_plan_state_name(plan, state, sizeof(state)),
+             (int)partition);
     return buf;
 }
 
@@ -201,7 +192,7 @@ static int restore_read(sl_task *t, const sl_worker_config *cfg, const char *top
         return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
     int rc = sl_consumer_assign(c, topic, t->partition, from >= 0 ? from : RD_KAFKA_OFFSET_BEGINNING,
                                 err);
-    int64_t next_log = mono_ms() + RESTORE_PROGRESS_MS;
+    int64_t next_log = sl_clock_mono_ms() + RESTORE_PROGRESS_MS;
     int eof = 0;
     while (rc == SL_OK && !eof) {
         if (stop && atomic_load(stop)) {
@@ -216,8 +207,8 @@ static int restore_read(sl_task *t, const sl_worker_config *cfg, const char *top
         rc = apply_batch(t, msgs, n, committed, rr, &eof, err);
         if (rr->last_offset >= high - 1)
             eof = 1; /* reached the end we measured (later records are ours) */
-        if (mono_ms() >= next_log) {
-            next_log = mono_ms() + RESTORE_PROGRESS_MS;
+        if (sl_clock_mono_ms() >= next_log) {
+            next_log = sl_clock_mono_ms() + RESTORE_PROGRESS_MS;
             sl_log_info(t->label,
                         "restoring state: %" PRIu64 " records applied, %" PRIu64
                         " skipped, at offset %" PRId64 " of %" PRId64,
@@ -236,7 +227,7 @@ int sl_task_state_restore(sl_task *t, const sl_worker_config *cfg, int64_t commi
     sl_state_options o = {0};
     sl_consumer *c = NULL;
     restore_run rr = {0, 0, -1};
-    int64_t t0 = mono_ms();
+    int64_t t0 = sl_clock_mono_ms();
     int rc;
 
     o.block_cache_bytes = (size_t)(cfg->state_block_cache_mb > 0 ? cfg->state_block_cache_mb : 0)
@@ -244,7 +235,7 @@ int sl_task_state_restore(sl_task *t, const sl_worker_config *cfg, int64_t commi
     o.write_buffer_bytes =
         (size_t)(cfg->state_write_buffer_mb > 0 ? cfg->state_write_buffer_mb : 0) << 20;
     sl_task_state_dir(cfg, t->plan, t->partition, dir, sizeof(dir));
-    sl_task_state_changelog_topic(t->plan, topic, sizeof(topic));
+    sl_pipeline_changelog_topic(t->plan, topic, sizeof(topic));
     if (committed < 0)
         committed = -1;
     t->store = sl_state_open(dir, &o, err);
@@ -268,14 +259,13 @@ int sl_task_state_restore(sl_task *t, const sl_worker_config *cfg, int64_t commi
     if (!(c = restore_consumer(cfg, err)))
         return err->code;
     int64_t low = 0, high = 0;
-    int64_t deadline = mono_ms() + 60000;
+    int64_t deadline = sl_clock_mono_ms() + 60000;
     while ((rc = sl_consumer_watermarks(c, topic, t->partition, 10000, &low, &high, err)) !=
            SL_OK) {
-        if (mono_ms() >= deadline || (stop && atomic_load(stop)))
+        if (sl_clock_mono_ms() >= deadline || (stop && atomic_load(stop)))
             goto out;
         sl_log_warn(t->label, "restore: %s; retrying", err->msg);
-        struct timespec ts = {0, 500 * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_clock_sleep_ms(500);
     }
     if (from > high) {
         /* The store is from a changelog that no longer exists (topic
@@ -305,7 +295,7 @@ int sl_task_state_restore(sl_task *t, const sl_worker_config *cfg, int64_t commi
         goto out;
     t->changelog_pos = pos;
     t->changelog_unacked = 0;
-    double secs = (double)(mono_ms() - t0) / 1000.0;
+    double secs = (double)(sl_clock_mono_ms() - t0) / 1000.0;
     sl_log_info(t->label,
                 "state restored: %" PRIu64 " records applied, %" PRIu64
                 " skipped (input not committed), %.3f s (%.0f records/s)",
@@ -328,7 +318,7 @@ int sl_task_state_produce_changes(sl_task *t, sl_producer *p, int64_t input_offs
     int rc = sl_state_changes(t->store, &ch, &n, err);
     if (rc != SL_OK || n == 0)
         return rc;
-    sl_task_state_changelog_topic(t->plan, topic, sizeof(topic));
+    sl_pipeline_changelog_topic(t->plan, topic, sizeof(topic));
     int offlen = snprintf(off, sizeof(off), "%" PRId64, input_offset);
     sl_header h = {SL_CHANGELOG_OFFSET_HEADER, off, (size_t)offlen};
     for (size_t i = 0; i < n; i++) {

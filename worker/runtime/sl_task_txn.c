@@ -17,10 +17,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "runtime/sl_kafka_defaults.h"
 #include "runtime/sl_task_state.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define TXN_RETRIES 10
@@ -29,12 +29,6 @@ const char *sl_task_txn_id(const sl_plan *plan, int32_t partition, char *buf, si
 {
     snprintf(buf, size, "sluice.%s.%d", plan->name, (int)partition);
     return buf;
-}
-
-static void pause_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* Turns e into err (and destroys e). */
@@ -69,7 +63,7 @@ int sl_task_txn_init(sl_task *t, const sl_worker_config *cfg, sl_error *err)
             return txn_error(t, e, "init_transactions", err);
         sl_log_warn(t->label, "init_transactions: %s; retrying", rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
-        pause_ms(500);
+        sl_clock_sleep_ms(500);
     }
     sl_log_info(t->label, "exactly-once: transactional.id %s initialised", id);
     return SL_OK;
@@ -99,7 +93,7 @@ void sl_task_txn_abort(sl_task *t)
         rd_kafka_error_destroy(e);
         if (!retry)
             break;
-        pause_ms(200);
+        sl_clock_sleep_ms(200);
     }
     t->txn_open = 0;
     /* Aborted records take offsets but are not part of the changelog. */
@@ -121,7 +115,7 @@ static int txn_handle(sl_task *t, rd_kafka_error_t *e, const char *what, int att
     if (rd_kafka_error_is_retriable(e) && attempt < TXN_RETRIES) {
         sl_log_warn(t->label, "%s: %s; retrying", what, rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
-        pause_ms(200);
+        sl_clock_sleep_ms(200);
         return 0;
     }
     t->txn_open = 0;

@@ -11,10 +11,8 @@
 
 struct sl_worker_metrics {
     sl_http_server *http;
-    sl_task_runner **runners;
+    sl_task_runner **runners; /* the runner-array form's */
     int n;
-    sl_worker_health_fn fn;
-    void *ud;
 };
 
 static int runners_health(void *ud, sl_buf *reason)
@@ -31,19 +29,19 @@ static int runners_health(void *ud, sl_buf *reason)
     return bad;
 }
 
-static int worker_health(void *ud, sl_buf *reason)
+/* Starts wm's server (wm taken: freed on failure; NULL: out of memory) with
+ * health fn(ud). */
+static sl_worker_metrics *start(sl_worker_metrics *wm, const char *address, int port,
+                                sl_metrics *registry, sl_http_health_fn fn, void *ud, sl_error *err)
 {
-    sl_worker_metrics *wm = ud;
-    return wm->fn ? wm->fn(wm->ud, reason) : runners_health(wm, reason);
-}
-
-static sl_worker_metrics *start(const char *address, int port, sl_metrics *registry,
-                                sl_worker_metrics *wm, sl_error *err)
-{
+    if (!wm) {
+        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
     char listen[128];
     snprintf(listen, sizeof(listen), "%s:%d", address, port);
     sl_http_server_config cfg = {
-        .listen = listen, .metrics = registry, .health = worker_health, .health_ud = wm};
+        .listen = listen, .metrics = registry, .health = fn, .health_ud = ud};
     wm->http = sl_http_server_create(&cfg, err);
     if (!wm->http) {
         free(wm);
@@ -56,31 +54,17 @@ sl_worker_metrics *sl_worker_metrics_start(const char *address, int port, sl_met
                                            sl_task_runner **runners, int n, sl_error *err)
 {
     sl_worker_metrics *wm = calloc(1, sizeof(*wm));
-    if (!wm) {
-        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        return NULL;
+    if (wm) {
+        wm->runners = runners;
+        wm->n = n;
     }
-    wm->runners = runners;
-    wm->n = n;
-    return start(address, port, registry, wm, err);
+    return start(wm, address, port, registry, runners_health, wm, err);
 }
 
 sl_worker_metrics *sl_worker_metrics_start_fn(const char *address, int port, sl_metrics *registry,
-                                              sl_worker_health_fn fn, void *ud, sl_error *err)
+                                              sl_http_health_fn fn, void *ud, sl_error *err)
 {
-    sl_worker_metrics *wm = calloc(1, sizeof(*wm));
-    if (!wm) {
-        sl_error_set(err, SL_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    wm->fn = fn;
-    wm->ud = ud;
-    return start(address, port, registry, wm, err);
-}
-
-int sl_worker_metrics_port(const sl_worker_metrics *wm)
-{
-    return wm ? sl_http_server_port(wm->http) : -1;
+    return start(calloc(1, sizeof(sl_worker_metrics)), address, port, registry, fn, ud, err);
 }
 
 void sl_worker_metrics_stop(sl_worker_metrics *wm)

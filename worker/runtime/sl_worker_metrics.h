@@ -5,15 +5,11 @@
 #ifndef SL_WORKER_METRICS_H
 #define SL_WORKER_METRICS_H
 
+#include "http/sl_http_server.h"
 #include "metrics/sl_metrics.h"
 #include "runtime/sl_task_runner.h"
-#include "util/sl_buf.h"
 
 typedef struct sl_worker_metrics sl_worker_metrics;
-
-/* A worker's health check, run on the HTTP thread for each GET /healthz:
- * returns 0 when healthy, else non-zero after appending a reason to reason. */
-typedef int (*sl_worker_health_fn)(void *ud, sl_buf *reason);
 
 /* Serves registry (borrowed) and the health of runners[0..n) (borrowed; the
  * array must outlive the server) on address:port. Returns a new server (stop
@@ -25,10 +21,7 @@ sl_worker_metrics *sl_worker_metrics_start(const char *address, int port, sl_met
  * must outlive the server; fn must be thread-safe). Returns a new server
  * (stop with sl_worker_metrics_stop) or NULL with err. */
 sl_worker_metrics *sl_worker_metrics_start_fn(const char *address, int port, sl_metrics *registry,
-                                              sl_worker_health_fn fn, void *ud, sl_error *err);
-
-/* The TCP port served (the chosen one when asked for 0); -1 for NULL. */
-int sl_worker_metrics_port(const sl_worker_metrics *wm);
+                                              sl_http_health_fn fn, void *ud, sl_error *err);
 
 /* Stops and frees; NULL is a no-op. */
 void sl_worker_metrics_stop(sl_worker_metrics *wm);
