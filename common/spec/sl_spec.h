@@ -194,9 +194,17 @@ int sl_plan_render(const sl_plan *plan, sl_buf *out, sl_error *err);
  * plan is shared. */
 int sl_plan_namespace(sl_plan *plan, const char *tenant, uint32_t state_epoch, sl_error *err);
 
+/* The name of the plan's state (its state directories and changelog topic
+ * are named after it) into buf (truncated to size): "<name>", or
+ * "<name>.s<epoch>" once the cluster bumped its state epoch. Returns buf. */
+const char *sl_plan_state_name(const sl_plan *plan, char *buf, size_t size);
+
 /* Non-zero when the plan has a stateful step (a window or aggregate), i.e.
  * its tasks need a state store and a changelog. */
 int sl_plan_is_stateful(const sl_plan *plan);
+
+/* Non-zero when op keeps state (a window or aggregate). */
+int sl_step_is_stateful(sl_step_op op);
 
 /* Spec name of an op ("assign"); "?" when out of range. */
 const char *sl_step_op_name(sl_step_op op);

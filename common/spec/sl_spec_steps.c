@@ -244,21 +244,26 @@ static const int op_available[] = {
 #undef SL_STEP_OP_AVAIL
 };
 
+int sl_step_is_stateful(sl_step_op op)
+{
+    switch (op) {
+    case SL_STEP_TUMBLING_WINDOW:
+    case SL_STEP_HOPPING_WINDOW:
+    case SL_STEP_SLIDING_WINDOW:
+    case SL_STEP_TUMBLING_COUNT_WINDOW:
+    case SL_STEP_HOPPING_COUNT_WINDOW:
+    case SL_STEP_AGGREGATE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int sl_plan_is_stateful(const sl_plan *plan)
 {
-    for (size_t i = 0; i < plan->nsteps; i++) {
-        switch (plan->steps[i].op) {
-        case SL_STEP_TUMBLING_WINDOW:
-        case SL_STEP_HOPPING_WINDOW:
-        case SL_STEP_SLIDING_WINDOW:
-        case SL_STEP_TUMBLING_COUNT_WINDOW:
-        case SL_STEP_HOPPING_COUNT_WINDOW:
-        case SL_STEP_AGGREGATE:
+    for (size_t i = 0; i < plan->nsteps; i++)
+        if (sl_step_is_stateful(plan->steps[i].op))
             return 1;
-        default:
-            break;
-        }
-    }
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api/sl_api_internal.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define DROP_TOPIC_TIMEOUT_MS 10000
@@ -128,7 +129,7 @@ static int serve_locked(api_call *call, const api_endpoint *e)
         return api_error(call, 401, "unauthorized", "%s", why);
     }
     int retry_after = 1;
-    if (!api_ratelimit_take(c, &call->who, sl_controller_now_ms(), &retry_after)) {
+    if (!api_ratelimit_take(c, &call->who, sl_clock_mono_ms(), &retry_after)) {
         char v[16];
         snprintf(v, sizeof(v), "%d", retry_after);
         sl_http_response_header(call->resp, "Retry-After", v);

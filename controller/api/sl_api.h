@@ -28,11 +28,10 @@
  * route is taken), SL_ERR_NOMEM. Call before requests arrive. */
 int sl_api_register(sl_http_server *http, sl_controller *c, sl_error *err);
 
-/* Frees what sl_api_register allocated in c (c->ratelimit, set to NULL).
- * Call after the HTTP server is destroyed and before sl_controller_destroy;
- * NULL and a second call are no-ops. c->ratelimit is one heap block without
- * inner pointers, so a plain free(c->ratelimit) in sl_controller_destroy is
- * equivalent. */
+/* Frees what sl_api_register allocated in c (c->ratelimit, set to NULL): the
+ * one place that frees it (sl_controller_destroy does not). Call after the
+ * HTTP server is destroyed and before sl_controller_destroy; NULL and a
+ * second call are no-ops. */
 void sl_api_release(sl_controller *c);
 
 #endif

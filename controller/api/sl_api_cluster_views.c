@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "api/sl_api_internal.h"
+#include "util/sl_clock.h"
 
 static yyjson_mut_val *render_worker(api_call *call, yyjson_mut_doc *d, const api_item *it)
 {
     sl_sched_worker_info w;
     if (sl_scheduler_worker(call->c->sched, (size_t)it->aux, &w) != SL_OK)
         return NULL;
-    int64_t now = sl_controller_now_ms();
+    int64_t now = sl_clock_mono_ms();
     int64_t ago = now - w.last_heartbeat_ms, left = w.lease_expires_ms - now;
     yyjson_mut_val *o = yyjson_mut_obj(d);
     bool ok = o && yyjson_mut_obj_add_strcpy(d, o, "id", w.id) &&

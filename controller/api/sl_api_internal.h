@@ -66,9 +66,6 @@ int api_ratelimit_take(sl_controller *c, const api_principal *who, int64_t now_m
 
 /* ---- sl_api_json.c ------------------------------------------------------ */
 
-/* Wall-clock milliseconds (CLOCK_REALTIME), for created_ms / updated_ms. */
-int64_t api_wall_ms(void);
-
 /* Name rules: tenants [a-z0-9][a-z0-9-]{0,31}, pipelines [a-z0-9][a-z0-9-]{0,62}. */
 bool api_valid_tenant_name(const char *s);
 bool api_valid_pipeline_name(const char *s);
@@ -76,6 +73,9 @@ bool api_valid_pipeline_name(const char *s);
 /* An error answer {"error":{"code","message"}}. Returns SL_OK (or NOMEM). */
 int api_error(api_call *call, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Logs a failed catalog write and answers 500 internal with its message. */
+int api_catalog_failed(api_call *call, const sl_error *err);
 
 /* 400 invalid_spec with "details": one {where, position, message} per error
  * (n >= 1); the message is the first error's, plus how many more follow. */
@@ -182,6 +182,11 @@ yyjson_mut_val *api_plan_topics(yyjson_mut_doc *d, const sl_plan *plan);
  * /v1/tasks); detail adds "committed_offset" and "messages_per_second". */
 yyjson_mut_val *api_task_json(sl_controller *c, yyjson_mut_doc *d, const sl_pipeline *p,
                               int partition, int with_ids, int detail);
+
+/* ---- sl_api_tenants.c (lock held) --------------------------------------- */
+
+/* The number of pipelines tenant has in the catalog m. */
+size_t api_tenant_pipelines(const sl_meta *m, const char *tenant);
 
 /* ---- endpoints ---------------------------------------------------------- */
 

@@ -10,17 +10,12 @@
 #include <time.h>
 
 #include "api/sl_api_internal.h"
+#include "util/sl_hex.h"
+#include "util/sl_log.h"
 
 #define LIST_DEFAULT_LIMIT 100
 #define LIST_MAX_LIMIT 1000
 #define PAGE_KEY_MAX 256
-
-int64_t api_wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool valid_name(const char *s, size_t max)
 {
@@ -53,6 +48,12 @@ int api_error(api_call *call, int status, const char *code, const char *fmt, ...
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     return sl_http_response_error(call->resp, status, code, msg);
+}
+
+int api_catalog_failed(api_call *call, const sl_error *err)
+{
+    sl_log_error("api", "catalog write failed: %s", err->msg);
+    return api_error(call, 500, "internal", "the catalog write failed: %s", err->msg);
 }
 
 yyjson_mut_doc *api_doc_new(yyjson_mut_val **root)
@@ -253,14 +254,9 @@ static bool add_page_token(yyjson_mut_doc *d, yyjson_mut_val *root, const char *
 {
     if (!key)
         return yyjson_mut_obj_add_null(d, root, "next_page_token");
-    static const char digits[] = "0123456789abcdef";
     char tok[2 * PAGE_KEY_MAX + 1];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)key; *p && n + 2 < sizeof(tok); p++) {
-        tok[n++] = digits[*p >> 4];
-        tok[n++] = digits[*p & 15];
-    }
-    tok[n] = '\0';
+    size_t len = strlen(key);
+    sl_hex_encode((const uint8_t *)key, len < PAGE_KEY_MAX ? len : PAGE_KEY_MAX, tok);
     return yyjson_mut_obj_add_strcpy(d, root, "next_page_token", tok);
 }
 

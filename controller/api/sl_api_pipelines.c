@@ -14,15 +14,8 @@
 
 #include "api/sl_api_internal.h"
 #include "kafka/sl_pipeline_topics.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
-
-static size_t tenant_pipelines(const sl_meta *m, const char *tenant)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < sl_meta_pipeline_count(m); i++)
-        n += strcmp(sl_meta_pipeline_at(m, i)->tenant, tenant) == 0;
-    return n;
-}
 
 /* The partition count of the tenant's (un-prefixed) input topic when some
  * pipeline of the tenant reading it is resolved for its current version,
@@ -52,7 +45,7 @@ static int check_quotas(api_call *call, const sl_tenant *t, const sl_pipeline *o
                         int partitions)
 {
     sl_controller *c = call->c;
-    size_t have = tenant_pipelines(c->meta, t->name);
+    size_t have = api_tenant_pipelines(c->meta, t->name);
     if (!old && t->max_pipelines && have >= t->max_pipelines) {
         api_error(call, 403, "quota_exceeded",
                   "tenant '%s' has %zu pipeline(s); its max_pipelines is %u", t->name, have,
@@ -61,9 +54,8 @@ static int check_quotas(api_call *call, const sl_tenant *t, const sl_pipeline *o
     }
     if (partitions <= 0 || !t->max_tasks || (old && old->desired != SL_DESIRED_RUNNING))
         return 0;
-    size_t used = sl_controller_tenant_tasks(c, t->name);
     size_t own = old ? (size_t)api_pipeline_tasks(c, old) : 0;
-    size_t after = (used > own ? used - own : 0) + (size_t)partitions;
+    size_t after = sl_controller_tenant_tasks_replacing(c, t->name, own, (size_t)partitions);
     if (after > t->max_tasks) {
         api_error(call, 403, "quota_exceeded",
                   "this pipeline runs %d task(s) (one per input partition), which would bring "
@@ -109,12 +101,6 @@ static int send_summary(api_call *call, int status, const sl_pipeline *p)
     }
     yyjson_mut_doc_set_root(d, v);
     return api_send(call, status, d);
-}
-
-static int catalog_failed(api_call *call, const sl_error *err)
-{
-    sl_log_error("api", "catalog write failed: %s", err->msg);
-    return api_error(call, 500, "internal", "the catalog write failed: %s", err->msg);
 }
 
 static yyjson_mut_val *render_summary(api_call *call, yyjson_mut_doc *d, const api_item *it)
@@ -180,7 +166,7 @@ int api_pipeline_put(api_call *call)
         goto out;
     if ((rc = api_state_fingerprint(in.plan, fp)) != SL_OK)
         goto out;
-    int64_t now = api_wall_ms();
+    int64_t now = sl_clock_wall_ms();
     sl_pipeline np = {.version = old ? old->version + 1 : 1,
                       .spec_json = in.text,
                       .desired = old ? old->desired : SL_DESIRED_RUNNING,
@@ -195,7 +181,7 @@ int api_pipeline_put(api_call *call)
     /* old and t are invalid from here on (the catalog changes). */
     sl_error_clear(&err);
     if (sl_meta_put_pipeline(c->meta, &np, &err) != SL_OK) {
-        rc = catalog_failed(call, &err);
+        rc = api_catalog_failed(call, &err);
         goto out;
     }
     if (created)
@@ -238,7 +224,7 @@ int api_pipeline_delete(api_call *call)
     snprintf(name, sizeof(name), "%s", p->name);
     sl_error_clear(&err);
     if (sl_meta_delete_pipeline(c->meta, tenant, name, &err) != SL_OK)
-        return catalog_failed(call, &err);
+        return api_catalog_failed(call, &err);
     sl_log_info("api", "pipeline %s/%s deleted%s", tenant, name, purge ? " (purge)" : "");
     int rc = sl_controller_sync_tasks(c);
     call->wake = 1;
@@ -264,19 +250,19 @@ static int set_desired(api_call *call, sl_desired want)
         /* A paused pipeline counts no tasks: resuming adds them. */
         const sl_tenant *t = sl_meta_tenant(c->meta, p->tenant);
         int parts = api_pipeline_tasks(c, p);
-        size_t used = sl_controller_tenant_tasks(c, p->tenant);
-        if (t && t->max_tasks && parts > 0 && used + (size_t)parts > t->max_tasks)
+        size_t after = sl_controller_tenant_tasks_replacing(c, p->tenant, 0, (size_t)parts);
+        if (t && t->max_tasks && parts > 0 && after > t->max_tasks)
             return api_error(call, 403, "quota_exceeded",
                              "resuming adds %d task(s), which would bring tenant '%s' to %zu; "
                              "its max_tasks is %u",
-                             parts, t->name, used + (size_t)parts, t->max_tasks);
+                             parts, t->name, after, t->max_tasks);
     }
     sl_pipeline np = *p; /* spec_json borrowed: put copies it */
     np.desired = want;
-    np.updated_ms = api_wall_ms();
+    np.updated_ms = sl_clock_wall_ms();
     sl_error_clear(&err);
     if (sl_meta_put_pipeline(c->meta, &np, &err) != SL_OK)
-        return catalog_failed(call, &err);
+        return api_catalog_failed(call, &err);
     sl_log_info("api", "pipeline %s/%s %s", np.tenant, np.name,
                 want == SL_DESIRED_PAUSED ? "paused" : "resumed");
     int rc = sl_controller_sync_tasks(c);

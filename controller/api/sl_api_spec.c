@@ -18,6 +18,8 @@
 #include <openssl/evp.h>
 
 #include "api/sl_api_internal.h"
+#include "util/sl_clock.h"
+#include "util/sl_hex.h"
 
 #define MAX_SPEC_ERRORS 32
 
@@ -87,21 +89,6 @@ int api_spec_read(api_call *call, const char *path_name, api_spec *out)
     return 0;
 }
 
-static bool step_is_stateful(sl_step_op op)
-{
-    switch (op) {
-    case SL_STEP_TUMBLING_WINDOW:
-    case SL_STEP_HOPPING_WINDOW:
-    case SL_STEP_SLIDING_WINDOW:
-    case SL_STEP_TUMBLING_COUNT_WINDOW:
-    case SL_STEP_HOPPING_COUNT_WINDOW:
-    case SL_STEP_AGGREGATE:
-        return true;
-    default:
-        return false;
-    }
-}
-
 /* SHA-256 hex of {"timestamp": input.timestamp, "stateful_steps": [{"index":
  * i, "step": <canonical step i>}...]}: what the meaning of stored state
  * depends on. */
@@ -123,7 +110,7 @@ int api_state_fingerprint(const sl_plan *plan, char out[65])
                   : yyjson_mut_obj_add_null(m, root, "timestamp")) &&
               (arr = yyjson_mut_obj_add_arr(m, root, "stateful_steps"));
     for (size_t i = 0; ok && i < plan->nsteps; i++) {
-        if (!step_is_stateful(plan->steps[i].op))
+        if (!sl_step_is_stateful(plan->steps[i].op))
             continue;
         yyjson_mut_val *o = yyjson_mut_arr_add_obj(m, arr);
         ok = o && yyjson_mut_obj_add_uint(m, o, "index", i) &&
@@ -135,8 +122,7 @@ int api_state_fingerprint(const sl_plan *plan, char out[65])
     if (!ok || !(text = yyjson_mut_write(m, 0, &len)) ||
         !EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
         goto out;
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    sl_hex_encode(md, sizeof(md), out);
     rc = SL_OK;
 out:
     free(text);
@@ -176,7 +162,7 @@ uint32_t api_state_epoch(sl_controller *c, const sl_pipeline *old, const char *t
         snprintf(full, sizeof(full), "%s.%s", tenant, name);
         for (size_t i = 0; i < c->npurges; i++)
             if (strcmp(c->purges[i].name, full) == 0)
-                return (uint32_t)(api_wall_ms() / 1000);
+                return (uint32_t)(sl_clock_wall_ms() / 1000);
         return 0;
     }
     if (strcmp(fp, old->state_fingerprint) == 0)

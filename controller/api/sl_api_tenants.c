@@ -11,12 +11,13 @@
 #include <openssl/crypto.h>
 
 #include "api/sl_api_internal.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define QUOTA_MAX 1000000
 #define DESCRIPTION_MAX 127
 
-static size_t tenant_pipelines(const sl_meta *m, const char *tenant)
+size_t api_tenant_pipelines(const sl_meta *m, const char *tenant)
 {
     size_t n = 0;
     for (size_t i = 0; i < sl_meta_pipeline_count(m); i++)
@@ -30,7 +31,7 @@ static yyjson_mut_val *tenant_json(sl_controller *c, yyjson_mut_doc *d, const sl
     bool ok = o && yyjson_mut_obj_add_strcpy(d, o, "name", t->name) &&
               yyjson_mut_obj_add_uint(d, o, "max_pipelines", t->max_pipelines) &&
               yyjson_mut_obj_add_uint(d, o, "max_tasks", t->max_tasks) &&
-              yyjson_mut_obj_add_uint(d, o, "pipelines", tenant_pipelines(c->meta, t->name)) &&
+              yyjson_mut_obj_add_uint(d, o, "pipelines", api_tenant_pipelines(c->meta, t->name)) &&
               yyjson_mut_obj_add_uint(d, o, "tasks", sl_controller_tenant_tasks(c, t->name)) &&
               api_add_time(d, o, "created_at", t->created_ms);
     return ok ? o : NULL;
@@ -57,12 +58,6 @@ static const sl_tenant *lookup(api_call *call)
     if (!t)
         api_error(call, 404, "not_found", "tenant '%.64s' not found", call->args[0]);
     return t;
-}
-
-static int catalog_failed(api_call *call, const sl_error *err)
-{
-    sl_log_error("api", "catalog write failed: %s", err->msg);
-    return api_error(call, 500, "internal", "the catalog write failed: %s", err->msg);
 }
 
 /* A quota field: absent (dflt), or an integer in 1..QUOTA_MAX. -1 when bad. */
@@ -113,11 +108,11 @@ int api_tenant_create(api_call *call)
     }
     sl_tenant t = {.max_pipelines = (uint32_t)maxp,
                    .max_tasks = (uint32_t)maxt,
-                   .created_ms = api_wall_ms()};
+                   .created_ms = sl_clock_wall_ms()};
     snprintf(t.name, sizeof(t.name), "%s", name);
     sl_error_clear(&err);
     if (sl_meta_put_tenant(c->meta, &t, &err) != SL_OK) {
-        rc = catalog_failed(call, &err);
+        rc = api_catalog_failed(call, &err);
         goto out;
     }
     sl_log_info("api", "tenant %s created (max_pipelines %u, max_tasks %u)", t.name,
@@ -159,7 +154,7 @@ int api_tenant_delete(api_call *call)
     const sl_tenant *t = lookup(call);
     if (!t)
         return SL_OK;
-    size_t n = tenant_pipelines(call->c->meta, t->name);
+    size_t n = api_tenant_pipelines(call->c->meta, t->name);
     if (n)
         return api_error(call, 409, "conflict",
                          "tenant '%s' still has %zu pipeline(s); delete them first", t->name, n);
@@ -167,7 +162,7 @@ int api_tenant_delete(api_call *call)
     snprintf(name, sizeof(name), "%s", t->name);
     sl_error_clear(&err);
     if (sl_meta_delete_tenant(call->c->meta, name, &err) != SL_OK)
-        return catalog_failed(call, &err);
+        return api_catalog_failed(call, &err);
     sl_log_info("api", "tenant %s deleted (its tokens revoked)", name);
     return api_no_content(call);
 }
@@ -216,7 +211,7 @@ int api_token_create(api_call *call)
     snprintf(tenant, sizeof(tenant), "%s", t->name);
     sl_error_clear(&err);
     if (sl_meta_create_token(c->meta, tenant, desc, text, &tok, &err) != SL_OK || !tok) {
-        rc = catalog_failed(call, &err);
+        rc = api_catalog_failed(call, &err);
         goto out;
     }
     sl_log_info("api", "tenant %s: token %s created", tenant, tok->id);
@@ -271,7 +266,7 @@ int api_token_revoke(api_call *call)
     snprintf(tenant, sizeof(tenant), "%s", tok->tenant);
     sl_error_clear(&err);
     if (sl_meta_revoke_token(call->c->meta, id, &err) != SL_OK)
-        return catalog_failed(call, &err);
+        return api_catalog_failed(call, &err);
     sl_log_info("api", "tenant %s: token %s revoked", tenant, id);
     return api_no_content(call);
 }

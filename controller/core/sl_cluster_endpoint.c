@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cluster.pb-c.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define MAX_HEARTBEAT_TASKS 100000
@@ -209,7 +210,7 @@ static int on_heartbeat(void *ud, const sl_http_request *req, sl_http_response *
     if (!running || !store)
         goto out;
     pthread_mutex_lock(&c->lock);
-    int64_t now = sl_controller_now_ms();
+    int64_t now = sl_clock_mono_ms();
     size_t n = 0;
     for (size_t i = 0; i < hb->n_tasks; i++) {
         const Sluice__TaskStatus *st = hb->tasks[i];

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kafka/sl_pipeline_topics.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define ADMIN_TIMEOUT_MS 30000
@@ -17,19 +18,6 @@
 #define RETRY_MS 3000
 #define TICK_MS 500
 #define PURGE_TTL_MS (10 * 60 * 1000)
-
-/* The tick thread's private admin, so that its slow Kafka calls never run
- * under the lock and never share a handle with the HTTP thread. */
-typedef struct tick_ctx {
-    sl_topic_admin *admin;
-} tick_ctx;
-
-int64_t sl_controller_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *sl_controller_task_key(const char *tenant, const char *pipeline, int partition,
                                    char *buf, size_t size)
@@ -80,15 +68,14 @@ static int sync_runtime(sl_controller *c)
     }
     free(c->rt);
     c->rt = next;
-    c->nrt = c->rt_cap = n;
+    c->nrt = n;
     return SL_OK;
 }
 
-int sl_controller_sync_tasks(sl_controller *c)
+/* Gives the scheduler the task set of rt[] as it stands (lock held; rt[] in
+ * step with the catalog). */
+static int set_tasks(sl_controller *c)
 {
-    int rc = sync_runtime(c);
-    if (rc != SL_OK)
-        return rc;
     size_t total = 0;
     for (size_t i = 0; i < c->nrt; i++) {
         const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
@@ -112,10 +99,16 @@ int sl_controller_sync_tasks(sl_controller *c)
             sl_controller_task_key(p->tenant, p->name, part, keys[k], SL_TASK_KEY_MAX);
         }
     }
-    rc = sl_scheduler_set_tasks(c->sched, (const char *const *)keys, k);
+    int rc = sl_scheduler_set_tasks(c->sched, (const char *const *)keys, k);
     free(keys);
     free(store);
     return rc;
+}
+
+int sl_controller_sync_tasks(sl_controller *c)
+{
+    int rc = sync_runtime(c);
+    return rc != SL_OK ? rc : set_tasks(c);
 }
 
 static int report_cmp(const void *key, const void *elem)
@@ -142,6 +135,15 @@ size_t sl_controller_tenant_tasks(const sl_controller *c, const char *tenant)
     return n;
 }
 
+size_t sl_controller_tenant_tasks_replacing(const sl_controller *c, const char *tenant,
+                                            size_t old_tasks, size_t new_tasks)
+{
+    size_t used = sl_controller_tenant_tasks(c, tenant);
+    /* old_tasks may not be counted in used (the pipeline was paused while it
+     * resolved): never wrap below zero. */
+    return (used > old_tasks ? used - old_tasks : 0) + new_tasks;
+}
+
 int sl_controller_add_purge(sl_controller *c, const char *tenant, const char *name)
 {
     if (c->npurges == c->purges_cap) {
@@ -154,7 +156,7 @@ int sl_controller_add_purge(sl_controller *c, const char *tenant, const char *na
     }
     sl_purge *p = &c->purges[c->npurges++];
     snprintf(p->name, sizeof(p->name), "%s.%s", tenant, name);
-    p->until_ms = sl_controller_now_ms() + PURGE_TTL_MS;
+    p->until_ms = sl_clock_mono_ms() + PURGE_TTL_MS;
     return SL_OK;
 }
 
@@ -180,7 +182,7 @@ typedef struct pending {
 } pending;
 
 /* Finds the input's partition count and creates the other topics. */
-static void resolve(tick_ctx *t, pending *p)
+static void resolve(sl_topic_admin *admin, pending *p)
 {
     sl_error err;
     char buf[512];
@@ -192,13 +194,12 @@ static void resolve(tick_ctx *t, pending *p)
         return;
     }
     int parts = 0;
-    int rc = sl_topic_admin_partitions(t->admin, plan->input.topic, RESOLVE_TIMEOUT_MS, &parts,
-                                       &err);
+    int rc = sl_topic_admin_partitions(admin, plan->input.topic, RESOLVE_TIMEOUT_MS, &parts, &err);
     if (rc == SL_ERR_NOT_FOUND)
         snprintf(p->error, sizeof(p->error), "input topic %.400s does not exist", plan->input.topic);
     else if (rc != SL_OK)
         snprintf(p->error, sizeof(p->error), "input topic %.200s: %.250s", plan->input.topic, err.msg);
-    else if (sl_pipeline_topics_ensure(t->admin, plan, parts, parts, RESOLVE_TIMEOUT_MS, &err) !=
+    else if (sl_pipeline_topics_ensure(admin, plan, parts, parts, RESOLVE_TIMEOUT_MS, &err) !=
              SL_OK)
         snprintf(p->error, sizeof(p->error), "creating topics: %.400s", err.msg);
     else
@@ -240,14 +241,14 @@ static void apply_resolved(sl_controller *c, pending *q, int64_t now)
         return; /* changed meanwhile: resolved again next tick */
     if (q->partitions > 0) {
         const sl_tenant *t = sl_meta_tenant(c->meta, q->tenant);
-        size_t used = sl_controller_tenant_tasks(c, q->tenant);
-        if (r->partitions > 0 && !r->error[0])
-            used -= (size_t)r->partitions; /* this pipeline's previous version */
-        if (t && t->max_tasks && used + (size_t)q->partitions > t->max_tasks) {
+        size_t prev = r->partitions > 0 && !r->error[0] ? (size_t)r->partitions : 0;
+        size_t after = sl_controller_tenant_tasks_replacing(c, q->tenant, prev,
+                                                            (size_t)q->partitions);
+        if (t && t->max_tasks && after > t->max_tasks) {
             snprintf(r->error, sizeof(r->error),
                      "quota_exceeded: %d task(s) would bring tenant %s to %zu, above its "
                      "max_tasks %u",
-                     q->partitions, q->tenant, used + (size_t)q->partitions, t->max_tasks);
+                     q->partitions, q->tenant, after, t->max_tasks);
             r->retry_at_ms = now + RETRY_MS;
             return;
         }
@@ -264,6 +265,27 @@ static void apply_resolved(sl_controller *c, pending *q, int64_t now)
     }
 }
 
+/* The tasks of running pipelines without an owner (none yet, or being
+ * revoked); *tasks gets how many tasks there are (lock held). */
+static size_t count_unowned(sl_controller *c, size_t *tasks)
+{
+    char key[SL_TASK_KEY_MAX];
+    size_t n = 0, unowned = 0;
+    for (size_t i = 0; i < c->nrt; i++) {
+        const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
+        if (p->desired != SL_DESIRED_RUNNING || c->rt[i].error[0])
+            continue;
+        for (int part = 0; part < c->rt[i].partitions; part++, n++) {
+            int revoking = 0;
+            sl_controller_task_key(p->tenant, p->name, part, key, sizeof(key));
+            if (!sl_scheduler_owner(c->sched, key, &revoking) || revoking)
+                unowned++;
+        }
+    }
+    *tasks = n;
+    return unowned;
+}
+
 /* After a start the controller holds new assignments for one lease, so that
  * every worker still running tasks can report them first (a restart moves
  * nothing). The hold ends early once every running pipeline is resolved and
@@ -273,20 +295,15 @@ static void maybe_end_hold(sl_controller *c, int64_t now)
 {
     if (now >= c->hold_until_ms)
         return;
-    char key[SL_TASK_KEY_MAX];
     for (size_t i = 0; i < c->nrt; i++) {
         const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
-        if (p->desired != SL_DESIRED_RUNNING || c->rt[i].error[0])
-            continue;
-        if (c->rt[i].resolved_version != c->rt[i].version)
+        if (p->desired == SL_DESIRED_RUNNING && !c->rt[i].error[0] &&
+            c->rt[i].resolved_version != c->rt[i].version)
             return;
-        for (int part = 0; part < c->rt[i].partitions; part++) {
-            int revoking = 0;
-            sl_controller_task_key(p->tenant, p->name, part, key, sizeof(key));
-            if (!sl_scheduler_owner(c->sched, key, &revoking) || revoking)
-                return;
-        }
     }
+    size_t tasks;
+    if (count_unowned(c, &tasks) > 0)
+        return;
     sl_log_info("controller", "every running task reported: assigning without waiting for "
                               "the rest of the lease");
     c->hold_until_ms = now;
@@ -295,19 +312,8 @@ static void maybe_end_hold(sl_controller *c, int64_t now)
 /* The controller's gauges (lock held). */
 static void publish_gauges(sl_controller *c)
 {
-    char key[SL_TASK_KEY_MAX];
-    size_t tasks = 0, unassigned = 0;
-    for (size_t i = 0; i < c->nrt; i++) {
-        const sl_pipeline *p = sl_meta_pipeline_at(c->meta, i);
-        if (p->desired != SL_DESIRED_RUNNING || c->rt[i].error[0])
-            continue;
-        for (int part = 0; part < c->rt[i].partitions; part++, tasks++) {
-            int revoking = 0;
-            sl_controller_task_key(p->tenant, p->name, part, key, sizeof(key));
-            if (!sl_scheduler_owner(c->sched, key, &revoking) || revoking)
-                unassigned++;
-        }
-    }
+    size_t tasks = 0;
+    size_t unassigned = count_unowned(c, &tasks);
     if (c->m_workers)
         sl_gauge_set(c->m_workers, (double)sl_scheduler_worker_count(c->sched));
     if (c->m_pipelines)
@@ -318,10 +324,13 @@ static void publish_gauges(sl_controller *c)
         sl_gauge_set(c->m_tasks_unassigned, (double)unassigned);
 }
 
-static void tick_once(sl_controller *c, tick_ctx *t)
+/* One tick: resolve what is due (Kafka calls outside the lock, on the tick
+ * thread's own admin), then store the results, give the scheduler the task
+ * set, rebalance and publish the gauges. */
+static void tick_once(sl_controller *c)
 {
     pending *list = NULL;
-    int64_t now = sl_controller_now_ms();
+    int64_t now = sl_clock_mono_ms();
     pthread_mutex_lock(&c->lock);
     if (sync_runtime(c) != SL_OK) {
         pthread_mutex_unlock(&c->lock);
@@ -331,14 +340,15 @@ static void tick_once(sl_controller *c, tick_ctx *t)
     pthread_mutex_unlock(&c->lock);
 
     for (size_t i = 0; i < n; i++)
-        resolve(t, &list[i]);
+        resolve(c->tick_admin, &list[i]);
 
     pthread_mutex_lock(&c->lock);
-    now = sl_controller_now_ms();
+    now = sl_clock_mono_ms();
+    /* The catalog may have changed while the lock was released. */
     if (sync_runtime(c) == SL_OK) {
         for (size_t i = 0; i < n; i++)
             apply_resolved(c, &list[i], now);
-        sl_controller_sync_tasks(c);
+        set_tasks(c);
     }
     maybe_end_hold(c, now);
     sl_scheduler_rebalance(c->sched, now, c->hold_until_ms);
@@ -353,11 +363,10 @@ static void tick_once(sl_controller *c, tick_ctx *t)
 static void *tick_main(void *arg)
 {
     sl_controller *c = arg;
-    tick_ctx *t = c->tick_ctx_;
     pthread_mutex_lock(&c->lock);
     while (!c->stop) {
         pthread_mutex_unlock(&c->lock);
-        tick_once(c, t);
+        tick_once(c);
         pthread_mutex_lock(&c->lock);
         if (c->stop)
             break;
@@ -394,14 +403,10 @@ sl_controller *sl_controller_create(sl_controller_config *cfg, sl_embedded_broke
                                     sl_error *err)
 {
     sl_controller *c = calloc(1, sizeof(*c));
-    tick_ctx *t = calloc(1, sizeof(*t));
-    if (!c || !t) {
-        free(c);
-        free(t);
+    if (!c) {
         sl_error_set(err, SL_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    c->tick_ctx_ = t;
     c->cfg = *cfg;
     memset(&cfg->props, 0, sizeof(cfg->props));
     if (!c->cfg.lease_ms)
@@ -416,9 +421,9 @@ sl_controller *sl_controller_create(sl_controller_config *cfg, sl_embedded_broke
         c->cfg.rate_limit_per_s = 50;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake, NULL);
-    c->started_ms = sl_controller_now_ms();
+    c->started_ms = sl_clock_mono_ms();
     c->hold_until_ms = c->started_ms + c->cfg.lease_ms;
-    if (!(c->admin = make_admin(c, eb, err)) || !(t->admin = make_admin(c, eb, err)))
+    if (!(c->admin = make_admin(c, eb, err)) || !(c->tick_admin = make_admin(c, eb, err)))
         goto fail;
     if (!(c->meta = sl_meta_open(c->cfg.bootstrap, &c->cfg.props, c->admin, ADMIN_TIMEOUT_MS,
                                  err)))
@@ -473,10 +478,7 @@ void sl_controller_destroy(sl_controller *c)
         pthread_mutex_unlock(&c->lock);
         pthread_join(c->tick, NULL);
     }
-    tick_ctx *t = c->tick_ctx_;
-    if (t)
-        sl_topic_admin_destroy(t->admin);
-    free(t);
+    sl_topic_admin_destroy(c->tick_admin);
     sl_meta_close(c->meta);
     sl_scheduler_destroy(c->sched);
     sl_topic_admin_destroy(c->admin);
@@ -485,7 +487,6 @@ void sl_controller_destroy(sl_controller *c)
     free(c->rt);
     free(c->reports);
     free(c->purges);
-    free(c->ratelimit); /* the API's rate limiter, if sl_api_release did not run */
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->lock);
     free(c);

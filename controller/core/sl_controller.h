@@ -80,15 +80,16 @@ typedef struct sl_controller {
     int64_t started_ms;
     int64_t hold_until_ms;          /* started_ms + lease_ms */
     sl_pipeline_runtime *rt;        /* one per catalog pipeline */
-    size_t nrt, rt_cap;
+    size_t nrt;
     sl_task_report *reports;
     size_t nreports, reports_cap;
     sl_purge *purges;
     size_t npurges, purges_cap;
-    void *tick_ctx_;       /* private to sl_controller.c */
+    sl_topic_admin *tick_admin; /* the tick thread's own: its slow Kafka calls run
+                                 * outside the lock, never on the HTTP thread's admin */
     int ready;
     /* the rate limiter and counters are private to the modules using them */
-    void *ratelimit;
+    void *ratelimit;                /* sl_api_register allocates, sl_api_release frees */
     sl_counter *m_requests, *m_heartbeats;
     sl_gauge *m_workers, *m_pipelines, *m_tasks, *m_tasks_unassigned;
     /* tick thread */
@@ -116,9 +117,6 @@ void sl_controller_destroy(sl_controller *c);
 /* Asks the tick thread to look at pipelines now (lock not needed). */
 void sl_controller_wake(sl_controller *c);
 
-/* Monotonic milliseconds. */
-int64_t sl_controller_now_ms(void);
-
 /* "<tenant>/<pipeline>/<partition>" into buf. */
 const char *sl_controller_task_key(const char *tenant, const char *pipeline, int partition,
                                    char *buf, size_t size);
@@ -140,6 +138,13 @@ int sl_controller_add_purge(sl_controller *c, const char *tenant, const char *na
 
 /* Number of tasks a tenant has desired now (for quotas; lock held). */
 size_t sl_controller_tenant_tasks(const sl_controller *c, const char *tenant);
+
+/* The tenant's task count once one of its pipelines goes from old_tasks
+ * (what it counts now; 0 for none) to new_tasks: the quota check of every
+ * path. Never below new_tasks, even when old_tasks is not in the count
+ * (lock held). */
+size_t sl_controller_tenant_tasks_replacing(const sl_controller *c, const char *tenant,
+                                            size_t old_tasks, size_t new_tasks);
 
 /* Parses spec_json as tenant's pipeline and resolves it into the tenant's
  * namespace. NULL with err (the spec error, step and position). */

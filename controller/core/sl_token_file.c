@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "meta/sl_meta.h"
+#include "util/sl_hex.h"
 
 #define TOKEN_MIN 16
 #define TOKEN_MAX 512
@@ -19,9 +20,12 @@ static int create_file(const char *path, const char *prefix, sl_error *err)
     char text[TOKEN_MAX];
     if (RAND_bytes(raw, sizeof(raw)) != 1)
         return sl_error_set(err, SL_ERR_IO, "no random bytes for a new token");
-    size_t n = (size_t)snprintf(text, sizeof(text), "%s", prefix);
-    for (size_t i = 0; i < sizeof(raw) && n + 2 < sizeof(text); i++)
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x", raw[i]);
+    size_t n = strlen(prefix);
+    if (n + 2 * sizeof(raw) + 2 > sizeof(text))
+        return sl_error_set(err, SL_ERR_INVALID, "token prefix of %zu bytes is too long", n);
+    memcpy(text, prefix, n);
+    sl_hex_encode(raw, sizeof(raw), text + n);
+    n += 2 * sizeof(raw);
     text[n++] = '\n';
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)

@@ -25,9 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "meta/sl_meta_internal.h"
+#include "util/sl_clock.h"
+#include "util/sl_hex.h"
 #include "util/sl_log.h"
 
 #define TOKEN_SECRET_BYTES 32
@@ -42,13 +43,6 @@ struct sl_meta {
     sl_pipeline *pipelines; /* sorted by tenant, name; spec_json owned */
     size_t npipelines, pipelines_cap;
 };
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- sorted arrays ----------------------------------------------------- */
 
@@ -427,16 +421,6 @@ void sl_meta_hash_token(const char *text, unsigned char out[32])
         memset(out, 0, 32); /* only on allocation failure; matches no token */
 }
 
-static void hex(char *out, const unsigned char *in, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* A fresh random id no token has yet. */
 static int new_token_id(const sl_meta *m, char id[SL_TOKEN_ID_LEN + 1], sl_error *err)
 {
@@ -445,7 +429,7 @@ static int new_token_id(const sl_meta *m, char id[SL_TOKEN_ID_LEN + 1], sl_error
     for (int attempt = 0; attempt < 16; attempt++) {
         if (RAND_bytes(raw, sizeof(raw)) != 1)
             return sl_error_set(err, SL_ERR_IO, "the random generator failed");
-        hex(id, raw, sizeof(raw));
+        sl_hex_encode(raw, sizeof(raw), id);
         if (!token_find_id(m, id, &at))
             return SL_OK;
     }
@@ -485,10 +469,10 @@ int sl_meta_create_token(sl_meta *m, const char *tenant, const char *description
         rc = sl_error_set(err, SL_ERR_IO, "the random generator failed");
         goto out;
     }
-    hex(secret_hex, secret, sizeof(secret));
+    sl_hex_encode(secret, sizeof(secret), secret_hex);
     snprintf(plain, sizeof(plain), "slt_%s_%s", t.id, secret_hex);
     sl_meta_hash_token(plain, t.sha256);
-    t.created_ms = wall_ms();
+    t.created_ms = sl_clock_wall_ms();
     if ((rc = sl_meta_encode_token(&t, &buf, &len, err)) != SL_OK)
         goto out;
     sl_meta_key_format(key, SL_META_KIND_TOKEN, t.id, NULL);

@@ -21,11 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_producer.h"
 #include "meta/sl_meta_internal.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define WRITE_TIMEOUT_MS 10000
@@ -42,19 +42,6 @@ typedef struct kv {
     const char *key;
     const char *value;
 } kv;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* out = pre, then the user's props, then post (later entries win). */
 static int props_build(sl_kafka_props *out, const kv *pre, size_t npre,
@@ -81,7 +68,7 @@ static int as_io(int rc)
 
 static int remaining_ms(int64_t deadline)
 {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - sl_clock_mono_ms();
     return left > 0 ? (int)left : 0;
 }
 
@@ -96,9 +83,9 @@ static int query_watermarks(sl_consumer *c, int64_t deadline, int64_t *low, int6
         int rc = sl_consumer_watermarks(c, SL_META_TOPIC, 0, left > 0 ? left : 1, low, high, &e);
         if (rc == SL_OK)
             return SL_OK;
-        if (now_ms() + 100 >= deadline)
+        if (sl_clock_mono_ms() + 100 >= deadline)
             return sl_error_set(err, SL_ERR_IO, "%s", e.msg);
-        sleep_ms(100);
+        sl_clock_sleep_ms(100);
     }
 }
 
@@ -208,7 +195,7 @@ sl_meta_log *sl_meta_log_open(const char *bootstrap, const sl_kafka_props *props
         sl_error_set(err, SL_ERR_INVALID, "sl_meta_open: bootstrap and admin are required");
         return NULL;
     }
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : DEFAULT_OPEN_TIMEOUT_MS);
+    int64_t deadline = sl_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : DEFAULT_OPEN_TIMEOUT_MS);
     int partitions = 0, rc;
     sl_error e;
     sl_meta_log *l = calloc(1, sizeof(*l));

@@ -937,6 +937,23 @@ static void test_quotas(void **state)
     EXPECT(tok, "DELETE", "/v1/pipelines/p4", NULL, 204, NULL);
 }
 
+/* The quota count when a pipeline's previous tasks are not in the tenant's
+ * count (it was paused while its new version resolved): never wraps. */
+static void test_quota_count_no_wrap(void **state)
+{
+    pthread_mutex_lock(&F.c->lock);
+    size_t used = sl_controller_tenant_tasks(F.c, "quota");
+    size_t after = sl_controller_tenant_tasks_replacing(F.c, "quota", 0, 2);
+    size_t replaced = sl_controller_tenant_tasks_replacing(F.c, "quota", used, 3);
+    size_t wrapped = sl_controller_tenant_tasks_replacing(F.c, "quota", used + 4, 1);
+    size_t none = sl_controller_tenant_tasks_replacing(F.c, "no-such-tenant", 4, 2);
+    pthread_mutex_unlock(&F.c->lock);
+    assert_int_equal(after, used + 2);
+    assert_int_equal(replaced, 3);
+    assert_int_equal(wrapped, 1);
+    assert_int_equal(none, 2);
+}
+
 /* ---- workers, tasks and a pipeline that runs -------------------------------------- */
 
 /* Sends worker-1's heartbeat reporting the tasks in *run as RUNNING at their
@@ -1070,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_quotas),
+        cmocka_unit_test(test_quota_count_no_wrap),
         cmocka_unit_test(test_workers_tasks_running),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
