@@ -1,39 +1,28 @@
 /* bench_cluster — what the cluster benchmarks need besides Kafka: child
- * processes (spawn with their output in files, stop by pid), a free port, the
- * token files, and a small JSON REST client of the controller's API v1
- * (libcurl, answers parsed with yyjson). Header-only, like bench_args.h. */
+ * processes (spawn with their output in files, stop by pid), the token files,
+ * and a small JSON REST client of the controller's API v1 (libcurl, answers
+ * parsed with yyjson). The REST client, its JSON getters and the free port
+ * come from tests/support, shared with the cluster tests (none of those
+ * headers needs cmocka); clocks are common/util/sl_clock.h. Header-only,
+ * like bench_args.h. */
 #ifndef BENCH_CLUSTER_H
 #define BENCH_CLUSTER_H
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <yyjson.h>
 
+#include "util/sl_clock.h"
+
 #include "../tests/support/sl_rest_client.h" /* shared with the cluster tests */
-
-static inline int64_t bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline void bench_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "../tests/support/sl_test_net.h"
 
 static inline int bench_cmp_double(const void *a, const void *b)
 {
@@ -87,30 +76,10 @@ static inline void bench_stop(pid_t pid, int sig, int timeout_ms)
     for (int waited = 0; waited < timeout_ms; waited += 20) {
         if (waitpid(pid, NULL, WNOHANG) == pid)
             return;
-        bench_sleep_ms(20);
+        sl_clock_sleep_ms(20);
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-}
-
-/* A free port on 127.0.0.1 below the usual ephemeral range (probed by
- * binding it). */
-static inline int bench_free_port(void)
-{
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int port = 10000 + rand() % 22000;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {0};
-        a.sin_family = AF_INET;
-        a.sin_port = htons((uint16_t)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (ok)
-            return port;
-    }
-    return 0;
 }
 
 static inline int bench_read_token(const char *path, char *buf, size_t size)
@@ -139,18 +108,6 @@ static inline long bench_rest(const char *base, const char *method, const char *
                               const char *token, const char *body, bench_reply *r, int *throttled)
 {
     return sl_rest_call(base, method, path, token, body, r, 100, 50, 30, throttled);
-}
-
-static inline const char *bench_jstr(yyjson_val *o, const char *k)
-{
-    const char *s = yyjson_get_str(yyjson_obj_get(o, k));
-    return s ? s : "";
-}
-
-static inline long long bench_jint(yyjson_val *o, const char *k)
-{
-    yyjson_val *v = yyjson_obj_get(o, k);
-    return yyjson_is_num(v) ? (long long)yyjson_get_num(v) : -1;
 }
 
 #endif

@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench_args.h"
 #include "bench_cluster.h"
@@ -111,18 +113,18 @@ static long pipeline_get(const bench *b, const char *name, pipeline_view *v, int
     long st = bench_rest(b->url, "GET", path, b->token, NULL, &r, throttled);
     yyjson_val *root = yyjson_doc_get_root(r.doc), *t;
     if (st == 200 && root) {
-        snprintf(v->state, sizeof(v->state), "%s", bench_jstr(root, "state"));
+        snprintf(v->state, sizeof(v->state), "%s", sl_test_json_str(root, "state"));
         size_t i, n;
         yyjson_arr_foreach(yyjson_obj_get(root, "tasks"), i, n, t)
         {
             if (v->ntasks == MAX_TASKS)
                 break;
             task_view *tv = &v->t[v->ntasks++];
-            tv->partition = (int)bench_jint(t, "partition");
-            snprintf(tv->worker, sizeof(tv->worker), "%s", bench_jstr(t, "worker"));
-            snprintf(tv->state, sizeof(tv->state), "%s", bench_jstr(t, "state"));
-            tv->committed = bench_jint(t, "committed_offset");
-            tv->messages_in = bench_jint(t, "messages_in");
+            tv->partition = (int)sl_test_json_int(t, "partition");
+            snprintf(tv->worker, sizeof(tv->worker), "%s", sl_test_json_str(t, "worker"));
+            snprintf(tv->state, sizeof(tv->state), "%s", sl_test_json_str(t, "state"));
+            tv->committed = sl_test_json_int(t, "committed_offset");
+            tv->messages_in = sl_test_json_int(t, "messages_in");
         }
     }
     bench_reply_free(&r);
@@ -176,7 +178,7 @@ static long long tasks_on_workers(const bench *b, int *nworkers)
     *nworkers = 0;
     yyjson_arr_foreach(yyjson_obj_get(yyjson_doc_get_root(r.doc), "items"), i, n, w)
     {
-        sum += bench_jint(w, "tasks_running");
+        sum += sl_test_json_int(w, "tasks_running");
         (*nworkers)++;
     }
     bench_reply_free(&r);
@@ -210,7 +212,7 @@ static int start_worker(bench *b)
     snprintf(w->state_dir, sizeof(w->state_dir), "%s/state-%s", dir, id);
     snprintf(out, sizeof(out), "%s/%s.out", dir, id);
     snprintf(bin, sizeof(bin), "%s/sluice-worker", b->bin_dir);
-    w->metrics_port = bench_free_port();
+    w->metrics_port = sl_test_free_port();
     snprintf(port, sizeof(port), "%d", w->metrics_port);
     snprintf(cap, sizeof(cap), "%d", 64);
     char token_file[200];
@@ -274,7 +276,7 @@ static int start_controller(bench *b)
             return -1;
         }
         if (!ready)
-            bench_sleep_ms(50);
+            sl_clock_sleep_ms(50);
     }
     if (!ready) {
         fprintf(stderr, "bench-cluster_ops: the controller is not ready after 60 s; see %s\n", log);
@@ -310,16 +312,17 @@ static int setup(bench *b)
     snprintf(b->dir, sizeof(b->dir), "/tmp/bench-cluster-%d", (int)getpid());
     mkdir(b->dir, 0700);
     srand((unsigned)(getpid() ^ time(NULL)));
-    b->port = bench_free_port();
+    b->port = sl_test_free_port();
     snprintf(b->url, sizeof(b->url), "http://127.0.0.1:%d", b->port);
     if (start_controller(b) != 0)
         return -1;
-    int64_t ready_at = bench_now_ms();
+    int64_t ready_at = sl_clock_mono_ms();
     for (int i = 0; i < b->o.workers; i++)
         if (start_worker(b) != 0)
             return -1;
     int joined = 0;
-    for (int64_t deadline = bench_now_ms() + 30000; bench_now_ms() < deadline; bench_sleep_ms(100))
+    for (int64_t deadline = sl_clock_mono_ms() + 30000; sl_clock_mono_ms() < deadline;
+         sl_clock_sleep_ms(100))
         if (tasks_on_workers(b, &joined) >= 0 && joined == b->o.workers)
             break;
     if (joined != b->o.workers) {
@@ -336,16 +339,17 @@ static int setup(bench *b)
     bench_reply_free(&r);
     snprintf(path, sizeof(path), "/v1/tenants/%s/tokens", b->tenant);
     long st2 = bench_rest(b->url, "POST", path, b->admin_token, "{}", &r, NULL);
-    snprintf(b->token, sizeof(b->token), "%s", bench_jstr(yyjson_doc_get_root(r.doc), "token"));
+    snprintf(b->token, sizeof(b->token), "%s",
+             sl_test_json_str(yyjson_doc_get_root(r.doc), "token"));
     bench_reply_free(&r);
     if (st != 201 || st2 != 201 || !b->token[0]) {
         fprintf(stderr, "bench-cluster_ops: tenant: %ld / token: %ld\n", st, st2);
         return -1;
     }
     /* after a start the controller assigns nothing for one lease */
-    int64_t hold = ready_at + b->o.lease_ms + 200 - bench_now_ms();
+    int64_t hold = ready_at + b->o.lease_ms + 200 - sl_clock_mono_ms();
     if (hold > 0)
-        bench_sleep_ms((int)hold);
+        sl_clock_sleep_ms((int)hold);
     printf("cluster_ops: controller %s (%s broker %s), %d workers, lease %d ms, heartbeat "
            "%d ms\n",
            b->url, b->o.bootstrap ? "external" : "embedded", b->bootstrap, b->o.workers,
@@ -401,8 +405,8 @@ static int bench_apply(bench *b, double *median_ms)
         pipeline_view v;
         /* a user's PUT is not in step with the workers' heartbeats: start
          * at a random point of the interval */
-        bench_sleep_ms(rand() % b->o.heartbeat_ms);
-        int64_t t0 = bench_now_ms();
+        sl_clock_sleep_ms(rand() % b->o.heartbeat_ms);
+        int64_t t0 = sl_clock_mono_ms();
         if (put_pipeline(b, name, spec) != 0)
             return -1;
         int64_t t1 = 0;
@@ -410,21 +414,21 @@ static int bench_apply(bench *b, double *median_ms)
             polls++;
             if (pipeline_get(b, name, &v, &throttled) == 200 && strcmp(v.state, "running") == 0 &&
                 all_running(&v, b->o.partitions, NULL))
-                t1 = bench_now_ms();
-            else if (bench_now_ms() - t0 > 60000) {
+                t1 = sl_clock_mono_ms();
+            else if (sl_clock_mono_ms() - t0 > 60000) {
                 fprintf(stderr, "bench-cluster_ops: %s not running after 60 s (state %s)\n", name,
                         v.state);
                 return -1;
             } else
-                bench_sleep_ms(20);
+                sl_clock_sleep_ms(20);
         }
         ms[r] = (double)(t1 - t0);
         printf("cluster_ops: apply run %d: put_to_running_ms=%.0f polls=%d throttled=%d\n", r + 1,
                ms[r], polls, throttled);
         /* delete, and let the workers stop its tasks before the next run */
         delete_pipeline(b, name);
-        for (int64_t deadline = bench_now_ms() + 30000; bench_now_ms() < deadline;
-             bench_sleep_ms(100))
+        for (int64_t deadline = sl_clock_mono_ms() + 30000; sl_clock_mono_ms() < deadline;
+             sl_clock_sleep_ms(100))
             if (tasks_on_workers(b, &joined) <= base)
                 break;
     }
@@ -470,18 +474,11 @@ static int fill_keys(const bench *b, const char *topic)
 static double scrape(int port, const char *family, const char *pipeline_suffix, const int *moved,
                      double *max_value)
 {
-    char url[96];
-    bench_reply r = {0};
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
-    CURL *c = curl_easy_init();
-    if (!c)
-        return 0;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_rest_on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
+    char base[64];
+    bench_reply r;
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+    /* one attempt (a worker's /metrics is not rate-limited), 10 s timeout */
+    sl_rest_call(base, "GET", "/metrics", NULL, NULL, &r, 1, 0, 10, NULL);
     double sum = 0;
     size_t flen = strlen(family);
     for (char *line = r.body; line && *line;) {
@@ -523,8 +520,8 @@ typedef struct recovery_result {
 static int wait_committed(bench *b, const char *name, int64_t timeout_ms)
 {
     pipeline_view v;
-    for (int64_t deadline = bench_now_ms() + timeout_ms; bench_now_ms() < deadline;
-         bench_sleep_ms(200)) {
+    for (int64_t deadline = sl_clock_mono_ms() + timeout_ms; sl_clock_mono_ms() < deadline;
+         sl_clock_sleep_ms(200)) {
         if (pipeline_get(b, name, &v, NULL) != 200 || !all_running(&v, b->o.partitions, NULL))
             continue;
         long long committed = 0;
@@ -563,7 +560,7 @@ static int recovery_run(bench *b, const char *name, int run, recovery_result *re
             moved[v.t[t].partition] = 1;
     char victim_id[32];
     snprintf(victim_id, sizeof(victim_id), "%s", b->w[victim].id);
-    int64_t t0 = bench_now_ms();
+    int64_t t0 = sl_clock_mono_ms();
     kill(b->w[victim].pid, SIGKILL);
     waitpid(b->w[victim].pid, NULL, 0);
     b->w[victim].pid = 0;
@@ -574,14 +571,14 @@ static int recovery_run(bench *b, const char *name, int run, recovery_result *re
         for (int t = 0; ok && t < v.ntasks; t++)
             away &= v.t[t].worker[0] && strcmp(v.t[t].worker, victim_id) != 0;
         if (away && !reassigned)
-            reassigned = bench_now_ms();
+            reassigned = sl_clock_mono_ms();
         if (ok && all_running(&v, b->o.partitions, victim_id))
-            running = bench_now_ms();
-        else if (bench_now_ms() - t0 > 600000) {
+            running = sl_clock_mono_ms();
+        else if (sl_clock_mono_ms() - t0 > 600000) {
             fprintf(stderr, "bench-cluster_ops: tasks not running again after 600 s\n");
             return -1;
         } else
-            bench_sleep_ms(20);
+            sl_clock_sleep_ms(20);
     }
     res->moved = most;
     res->recovery_ms = (double)(running - t0);
@@ -619,13 +616,13 @@ static int bench_recovery(bench *b)
     snprintf(topic, sizeof(topic), "%s.keys-in", b->tenant);
     if (create_topic(b, topic, b->o.partitions) != SL_OK)
         return -1;
-    int64_t t0 = bench_now_ms();
+    int64_t t0 = sl_clock_mono_ms();
     if (fill_keys(b, topic) != SL_OK) {
         fprintf(stderr, "bench-cluster_ops: producing %lld keys failed\n", b->o.keys);
         return -1;
     }
     printf("cluster_ops: %lld keys produced in %.1f s\n", b->o.keys,
-           (double)(bench_now_ms() - t0) / 1000.0);
+           (double)(sl_clock_mono_ms() - t0) / 1000.0);
     /* one state entry per key; nothing passes the filter, so no output load */
     snprintf(spec, sizeof(spec),
              "{\"input\": {\"topic\": \"keys-in\", \"value_format\": \"json\"},\n"
@@ -634,11 +631,11 @@ static int bench_recovery(bench *b)
              "            {\"op\": \"to_topic\", \"topic\": \"kstate-out\"}]}");
     if (put_pipeline(b, name, spec) != 0)
         return -1;
-    t0 = bench_now_ms();
+    t0 = sl_clock_mono_ms();
     if (wait_committed(b, name, 600000) != 0)
         return -1;
     printf("cluster_ops: %lld keys in state after %.1f s\n", b->o.keys,
-           (double)(bench_now_ms() - t0) / 1000.0);
+           (double)(sl_clock_mono_ms() - t0) / 1000.0);
     for (int r = 0; r < runs; r++) {
         if (r > 0) {
             /* replace the killed worker; wait until it has its share */
@@ -647,8 +644,8 @@ static int bench_recovery(bench *b)
             const char *id = b->w[b->nw - 1].id;
             pipeline_view v;
             int has = 0;
-            for (int64_t deadline = bench_now_ms() + 120000; !has && bench_now_ms() < deadline;
-                 bench_sleep_ms(200)) {
+            for (int64_t deadline = sl_clock_mono_ms() + 120000;
+                 !has && sl_clock_mono_ms() < deadline; sl_clock_sleep_ms(200)) {
                 if (pipeline_get(b, name, &v, NULL) != 200 ||
                     !all_running(&v, b->o.partitions, NULL))
                     continue;
@@ -728,7 +725,7 @@ static void *hb_run(void *ud)
     sl_buf resp = {0};
     for (int w = 0; w < t->count; w++)
         snprintf(pipes[w], sizeof(pipes[w]), "sim-%03d", t->first + w);
-    for (uint64_t iter = 0; bench_now_ms() < t->until_ms; iter++) {
+    for (uint64_t iter = 0; sl_clock_mono_ms() < t->until_ms; iter++) {
         int w = (int)(iter % (uint64_t)t->count);
         char wid[32];
         snprintf(wid, sizeof(wid), "sim-%03d", t->first + w);
@@ -803,7 +800,7 @@ static int bench_heartbeats(bench *b)
     hb_thread th[16];
     pthread_t tid[16];
     int per = b->o.hb_workers / nthreads, extra = b->o.hb_workers % nthreads, first = 0;
-    int64_t start = bench_now_ms();
+    int64_t start = sl_clock_mono_ms();
     for (int i = 0; i < nthreads; i++) {
         memset(&th[i], 0, sizeof(th[i]));
         th[i].b = b;
@@ -821,7 +818,7 @@ static int bench_heartbeats(bench *b)
         failed += th[i].failed;
         nlat += th[i].nlat;
     }
-    double secs = (double)(bench_now_ms() - start) / 1000.0;
+    double secs = (double)(sl_clock_mono_ms() - start) / 1000.0;
     double *lat = malloc((nlat ? nlat : 1) * sizeof(*lat));
     size_t k = 0;
     for (int i = 0; i < nthreads; i++) {

@@ -25,15 +25,6 @@ struct sluicectl_http {
     int body_too_large;
 };
 
-static char *str_dup(const char *s)
-{
-    size_t n = strlen(s);
-    char *c = malloc(n + 1);
-    if (c)
-        memcpy(c, s, n + 1);
-    return c;
-}
-
 /* Returns a copy of url with its user info ("user:pw@") as "***@", so that
  * no message shows credentials, whatever the user put in --server. */
 static char *hide_userinfo(const char *url)
@@ -44,7 +35,7 @@ static char *hide_userinfo(const char *url)
     const char *slash = strchr(host, '/');
     sl_buf b = SL_BUF_INIT;
     if (!at || (slash && slash < at))
-        return str_dup(url);
+        return strdup(url);
     if (sl_buf_append(&b, url, (size_t)(host - url)) != SL_OK ||
         sl_buf_append_str(&b, "***") != SL_OK || sl_buf_append_str(&b, at) != SL_OK) {
         sl_buf_free(&b);
@@ -59,7 +50,7 @@ sluicectl_http *sluicectl_http_create(const char *base_url, const char *token, s
     size_t n;
     if (!h)
         goto nomem;
-    if (!(h->url = str_dup(base_url)) || !(h->shown_url = hide_userinfo(base_url)))
+    if (!(h->url = strdup(base_url)) || !(h->shown_url = hide_userinfo(base_url)))
         goto nomem;
     n = strlen(h->url);
     while (n > 0 && h->url[n - 1] == '/')

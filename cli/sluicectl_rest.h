@@ -46,6 +46,9 @@ void sluicectl_rest_usage(FILE *out);
 
 /* ---- shared by the command files --------------------------------------- */
 
+/* The number of entries of a column array (a table's columns). */
+#define SLUICECTL_NCOLS(cols) (sizeof(cols) / sizeof((cols)[0]))
+
 #define SLUICECTL_MAX_POS 4
 #define SLUICECTL_MAX_OPTS 8
 
@@ -88,6 +91,13 @@ int sluicectl_pathf(sl_buf *b, const char *fmt, ...);
  * status), otherwise the exit status (error already printed). */
 int sluicectl_call(sluicectl_ctx *c, const char *method, const char *path, const char *body,
                    size_t body_len, long allow, long *status, yyjson_doc **doc);
+
+/* Sends a body-less request to the path built from fmt (sluicectl_pathf)
+ * and one or two segments (seg2 may be NULL when fmt has one %s); prints
+ * done and a newline on stdout (table mode) after a success. Returns an
+ * exit status. */
+int sluicectl_simple_call(sluicectl_ctx *c, const char *method, const char *fmt, const char *seg1,
+                          const char *seg2, const char *done);
 
 /* Prints an error answer: "sluicectl: <status> <code>: <message>" and one
  * "  <where> at position <N>: <message>" line per details[] entry. */

@@ -136,6 +136,23 @@ out:
     return rc;
 }
 
+int sluicectl_simple_call(sluicectl_ctx *c, const char *method, const char *fmt, const char *seg1,
+                          const char *seg2, const char *done)
+{
+    sl_buf path = SL_BUF_INIT;
+    long status;
+    int rc;
+    if (sluicectl_pathf(&path, fmt, seg1, seg2) != SL_OK) {
+        sl_buf_free(&path);
+        return SLUICECTL_EXIT_ERROR;
+    }
+    rc = sluicectl_call(c, method, path.data, NULL, 0, 0, &status, NULL);
+    if (rc == SLUICECTL_EXIT_OK && !c->json)
+        printf("%s\n", done);
+    sl_buf_free(&path);
+    return rc;
+}
+
 int sluicectl_print_json(yyjson_doc *doc, yyjson_mut_doc *mdoc)
 {
     size_t len;

@@ -10,8 +10,6 @@
 #include "sluicectl_rest.h"
 #include "util/sl_error.h"
 
-#define N(cols) (sizeof(cols) / sizeof((cols)[0]))
-
 static const sluicectl_column tenant_cols[] = {
     {"NAME", "name", SLUICECTL_COL_TEXT, NULL},
     {"PIPELINES", "pipelines", SLUICECTL_COL_TEXT, NULL},
@@ -83,25 +81,6 @@ static int print_one(const sluicectl_ctx *c, yyjson_doc *doc, const sluicectl_co
     return rc;
 }
 
-/* Sends a body-less request to the path built from fmt and one or two
- * escaped segments; prints `done` (table mode) after a success. */
-static int simple_call(sluicectl_ctx *c, const char *method, const char *fmt, const char *seg1,
-                       const char *seg2, const char *done)
-{
-    sl_buf path = SL_BUF_INIT;
-    long status;
-    int rc;
-    if (sluicectl_pathf(&path, fmt, seg1, seg2) != SL_OK) {
-        sl_buf_free(&path);
-        return SLUICECTL_EXIT_ERROR;
-    }
-    rc = sluicectl_call(c, method, path.data, NULL, 0, 0, &status, NULL);
-    if (rc == SLUICECTL_EXIT_OK && !c->json)
-        printf("%s\n", done);
-    sl_buf_free(&path);
-    return rc;
-}
-
 int sluicectl_cmd_tenants_create(sluicectl_ctx *c, const sluicectl_args *a)
 {
     const char *name = a->pos[0];
@@ -142,7 +121,7 @@ out:
 
 int sluicectl_cmd_tenants_list(sluicectl_ctx *c, const sluicectl_args *a)
 {
-    return sluicectl_list(c, "/v1/tenants", tenant_cols, N(tenant_cols), "tenants");
+    return sluicectl_list(c, "/v1/tenants", tenant_cols, SLUICECTL_NCOLS(tenant_cols), "tenants");
 }
 
 int sluicectl_cmd_tenants_get(sluicectl_ctx *c, const sluicectl_args *a)
@@ -153,7 +132,7 @@ int sluicectl_cmd_tenants_get(sluicectl_ctx *c, const sluicectl_args *a)
     int rc = SLUICECTL_EXIT_ERROR;
     if (sluicectl_pathf(&path, "/v1/tenants/%s", a->pos[0]) == SL_OK &&
         (rc = sluicectl_call(c, "GET", path.data, NULL, 0, 0, &status, &doc)) == 0)
-        rc = print_one(c, doc, tenant_cols, N(tenant_cols), "tenant");
+        rc = print_one(c, doc, tenant_cols, SLUICECTL_NCOLS(tenant_cols), "tenant");
     yyjson_doc_free(doc);
     sl_buf_free(&path);
     return rc;
@@ -163,7 +142,7 @@ int sluicectl_cmd_tenants_delete(sluicectl_ctx *c, const sluicectl_args *a)
 {
     char done[128];
     snprintf(done, sizeof(done), "tenant/%s deleted", a->pos[0]);
-    return simple_call(c, "DELETE", "/v1/tenants/%s", a->pos[0], NULL, done);
+    return sluicectl_simple_call(c, "DELETE", "/v1/tenants/%s", a->pos[0], NULL, done);
 }
 
 int sluicectl_cmd_tokens_create(sluicectl_ctx *c, const sluicectl_args *a)
@@ -217,7 +196,7 @@ int sluicectl_cmd_tokens_list(sluicectl_ctx *c, const sluicectl_args *a)
     sl_buf path = SL_BUF_INIT;
     int rc = SLUICECTL_EXIT_ERROR;
     if (sluicectl_pathf(&path, "/v1/tenants/%s/tokens", a->pos[0]) == SL_OK)
-        rc = sluicectl_list(c, path.data, token_cols, N(token_cols), "tokens");
+        rc = sluicectl_list(c, path.data, token_cols, SLUICECTL_NCOLS(token_cols), "tokens");
     sl_buf_free(&path);
     return rc;
 }
@@ -226,15 +205,16 @@ int sluicectl_cmd_tokens_revoke(sluicectl_ctx *c, const sluicectl_args *a)
 {
     char done[256];
     snprintf(done, sizeof(done), "token/%s of tenant %s revoked", a->pos[1], a->pos[0]);
-    return simple_call(c, "DELETE", "/v1/tenants/%s/tokens/%s", a->pos[0], a->pos[1], done);
+    return sluicectl_simple_call(c, "DELETE", "/v1/tenants/%s/tokens/%s", a->pos[0], a->pos[1],
+                                 done);
 }
 
 int sluicectl_cmd_workers_list(sluicectl_ctx *c, const sluicectl_args *a)
 {
-    return sluicectl_list(c, "/v1/workers", worker_cols, N(worker_cols), "workers");
+    return sluicectl_list(c, "/v1/workers", worker_cols, SLUICECTL_NCOLS(worker_cols), "workers");
 }
 
 int sluicectl_cmd_tasks_list(sluicectl_ctx *c, const sluicectl_args *a)
 {
-    return sluicectl_list(c, "/v1/tasks", task_cols, N(task_cols), "tasks");
+    return sluicectl_list(c, "/v1/tasks", task_cols, SLUICECTL_NCOLS(task_cols), "tasks");
 }

@@ -15,8 +15,6 @@
 #include "sluicectl_rest.h"
 #include "util/sl_error.h"
 
-#define N(cols) (sizeof(cols) / sizeof((cols)[0]))
-
 static const sluicectl_column pipeline_cols[] = {
     {"NAME", "name", SLUICECTL_COL_TEXT, NULL},
     {"VERSION", "version", SLUICECTL_COL_TEXT, NULL},
@@ -63,17 +61,6 @@ static int kv_add_topics(sluicectl_table *t, yyjson_val *topics)
         kv_add(t, "Changelog:", yyjson_obj_get(topics, "changelog")) != SL_OK)
         return SL_ERR_NOMEM;
     return SL_OK;
-}
-
-/* Renders t on stdout. */
-static int put_table(const sluicectl_table *t)
-{
-    sl_buf out = SL_BUF_INIT;
-    int rc = sluicectl_table_render(t, &out);
-    if (rc == SL_OK)
-        fwrite(out.data, 1, out.len, stdout);
-    sl_buf_free(&out);
-    return rc;
 }
 
 /* Reads FILE, finds the pipeline's name (--name, else the file's "name")
@@ -174,7 +161,8 @@ out:
 
 int sluicectl_cmd_pipelines_list(sluicectl_ctx *c, const sluicectl_args *a)
 {
-    return sluicectl_list(c, "/v1/pipelines", pipeline_cols, N(pipeline_cols), "pipelines");
+    return sluicectl_list(c, "/v1/pipelines", pipeline_cols, SLUICECTL_NCOLS(pipeline_cols),
+                          "pipelines");
 }
 
 /* `pipelines get` for people: a "Key: value" block, then the tasks. */
@@ -185,6 +173,7 @@ static int print_detail(const sluicectl_ctx *c, yyjson_val *p)
     sl_buf ratio = SL_BUF_INIT;
     const char *row[2] = {"Tasks:", NULL};
     int rc = SL_ERR_NOMEM;
+    int shown = SLUICECTL_EXIT_OK; /* sluicectl_print_table's exit status */
     if (!kv)
         goto out;
     if (sluicectl_table_cell(&ratio, yyjson_obj_get(p, "tasks_running")) != SL_OK ||
@@ -205,16 +194,18 @@ static int print_detail(const sluicectl_ctx *c, yyjson_val *p)
         kv_add(kv, "Updated:", yyjson_obj_get(p, "updated_at")) != SL_OK)
         goto out;
     if (yyjson_arr_size(list) > 0) {
-        if (!(tasks = sluicectl_table_create_columns(pipeline_task_cols, N(pipeline_task_cols))) ||
-            sluicectl_table_add_json_rows(tasks, pipeline_task_cols, N(pipeline_task_cols), list,
+        if (!(tasks = sluicectl_table_create_columns(pipeline_task_cols,
+                                                     SLUICECTL_NCOLS(pipeline_task_cols))) ||
+            sluicectl_table_add_json_rows(tasks, pipeline_task_cols,
+                                          SLUICECTL_NCOLS(pipeline_task_cols), list,
                                           c->now) != SL_OK)
             goto out;
     }
-    if ((rc = put_table(kv)) != SL_OK)
-        goto out;
-    if (tasks) {
+    rc = SL_OK;
+    shown = sluicectl_print_table(kv, "pipeline");
+    if (shown == SLUICECTL_EXIT_OK && tasks) {
         fputc('\n', stdout);
-        rc = put_table(tasks);
+        shown = sluicectl_print_table(tasks, "tasks");
     }
 out:
     sluicectl_table_destroy(kv);
@@ -224,7 +215,7 @@ out:
         fprintf(stderr, "sluicectl: out of memory\n");
         return SLUICECTL_EXIT_ERROR;
     }
-    return SLUICECTL_EXIT_OK;
+    return shown;
 }
 
 int sluicectl_cmd_pipelines_get(sluicectl_ctx *c, const sluicectl_args *a)
@@ -244,15 +235,12 @@ int sluicectl_cmd_pipelines_get(sluicectl_ctx *c, const sluicectl_args *a)
 int sluicectl_cmd_pipelines_delete(sluicectl_ctx *c, const sluicectl_args *a)
 {
     int purge = sluicectl_arg(a, "--purge") != NULL;
-    sl_buf path = SL_BUF_INIT;
-    long status;
-    int rc = SLUICECTL_EXIT_ERROR;
-    if (sluicectl_pathf(&path, purge ? "/v1/pipelines/%s?purge=true" : "/v1/pipelines/%s",
-                        a->pos[0]) == SL_OK &&
-        (rc = sluicectl_call(c, "DELETE", path.data, NULL, 0, 0, &status, NULL)) == 0 && !c->json)
-        printf("pipeline/%s deleted%s\n", a->pos[0], purge ? " (state purged)" : "");
-    sl_buf_free(&path);
-    return rc;
+    char done[512];
+    snprintf(done, sizeof(done), "pipeline/%s deleted%s", a->pos[0],
+             purge ? " (state purged)" : "");
+    return sluicectl_simple_call(c, "DELETE",
+                                 purge ? "/v1/pipelines/%s?purge=true" : "/v1/pipelines/%s",
+                                 a->pos[0], NULL, done);
 }
 
 /* pause and resume: POST .../{verb}, answered with the summary. */
@@ -321,9 +309,11 @@ int sluicectl_cmd_pipelines_validate(sluicectl_ctx *c, const sluicectl_args *a)
     printf("\n");
     if (yyjson_is_obj(yyjson_obj_get(root, "topics"))) {
         if (!(kv = sluicectl_table_create(2, NULL)) ||
-            kv_add_topics(kv, yyjson_obj_get(root, "topics")) != SL_OK || put_table(kv) != SL_OK) {
+            kv_add_topics(kv, yyjson_obj_get(root, "topics")) != SL_OK) {
             fprintf(stderr, "sluicectl: out of memory\n");
             rc = SLUICECTL_EXIT_ERROR;
+        } else {
+            rc = sluicectl_print_table(kv, "topics");
         }
     }
 out:

@@ -86,9 +86,9 @@ for i in 1 2; do
 done
 
 say "creating tenant 'demo' and a token for it (admin token from $work/admin.token)"
-SLUICE_TOKEN=$(cat "$work/admin.token") ctl tenants create demo
-SLUICE_TOKEN=$(SLUICE_TOKEN=$(cat "$work/admin.token") ctl -o json tokens create demo |
-    grep -o '"token": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/')
+ctl --token-file "$work/admin.token" tenants create demo
+# `tokens create` prints the new token alone on stdout
+SLUICE_TOKEN=$(ctl --token-file "$work/admin.token" tokens create demo)
 export SLUICE_TOKEN
 [ -n "$SLUICE_TOKEN" ] || { echo "no token" >&2; exit 1; }
 

@@ -12,11 +12,9 @@
 
 #include <cmocka.h>
 
-#define CURL_DISABLE_TYPECHECK 1 /* its macros trip -std=c11 -Werror */
-#include <curl/curl.h>
-
 #include "util/sl_buf.h"
 
+#include "sl_test_http.h"
 #include "sl_test_pipeline.h"
 
 #define T0 sl_test_base_ts() /* recent: see sl_test_env.h */
@@ -195,29 +193,6 @@ static void test_bad_input_dead_letters(void **state)
     sl_test_records_free(&dlq);
 }
 
-static size_t collect(char *p, size_t size, size_t n, void *ud)
-{
-    sl_buf *b = ud;
-    sl_buf_append(b, p, size * n);
-    return size * n;
-}
-
-/* GETs url into body; returns the HTTP status or -1. */
-static long http_get(const char *url, sl_buf *body)
-{
-    CURL *c = curl_easy_init();
-    long status = -1;
-    sl_buf_reset(body);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    return status;
-}
-
 /* Sums the values of every series of metric in a Prometheus text body. */
 static double metric_sum(const char *body, const char *metric)
 {
@@ -259,7 +234,7 @@ static void test_metrics_and_health(void **state)
     /* Counters are published after each batch; give the last one a moment. */
     for (int i = 0; i < 50 && in < 1200; i++) {
         snprintf(url, sizeof(url), "http://127.0.0.1:%s/metrics", port);
-        assert_int_equal(http_get(url, &body), 200);
+        assert_int_equal(sl_test_http_get(url, &body), 200);
         in = metric_sum(body.data, "sluice_task_messages_in_total");
         sl_test_sleep_ms(100);
     }
@@ -274,7 +249,7 @@ static void test_metrics_and_health(void **state)
              run.name);
     assert_non_null(strstr(body.data, series));
     snprintf(url, sizeof(url), "http://127.0.0.1:%s/healthz", port);
-    assert_int_equal(http_get(url, &body), 200);
+    assert_int_equal(sl_test_http_get(url, &body), 200);
     assert_non_null(strstr(body.data, "ok"));
     assert_int_equal(sl_test_stop(pid, SIGTERM, 20000), 0);
     sl_buf_free(&body);

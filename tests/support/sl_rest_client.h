@@ -1,6 +1,7 @@
 /* sl_rest_client — one JSON request to the controller's REST API over
- * libcurl, for the cluster tests (sl_test_cluster.h) and the cluster
- * benchmark (bench/bench_cluster.h). Header-only; needs curl and yyjson. */
+ * libcurl and getters for the fields of its parsed answer, for the cluster
+ * tests (sl_test_cluster.h) and the cluster benchmark (bench/bench_cluster.h).
+ * Header-only; needs curl, yyjson and common/util (sl_clock). */
 #ifndef SL_REST_CLIENT_H
 #define SL_REST_CLIENT_H
 
@@ -8,8 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yyjson.h>
+
+#include "util/sl_clock.h"
 
 typedef struct sl_rest_reply {
     long status; /* 0: no answer */
@@ -81,12 +83,25 @@ static inline long sl_rest_call(const char *base, const char *method, const char
             break;
         if (throttled)
             (*throttled)++;
-        struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_clock_sleep_ms(pause_ms);
     }
     if (r->body)
         r->doc = yyjson_read(r->body, r->len, 0);
     return r->status;
+}
+
+/* The string at key of obj, or "" (never NULL). */
+static inline const char *sl_test_json_str(yyjson_val *obj, const char *key)
+{
+    const char *s = yyjson_get_str(yyjson_obj_get(obj, key));
+    return s ? s : "";
+}
+
+/* The number at key of obj, or -1. */
+static inline long long sl_test_json_int(yyjson_val *obj, const char *key)
+{
+    yyjson_val *v = yyjson_obj_get(obj, key);
+    return yyjson_is_num(v) ? (long long)yyjson_get_num(v) : -1;
 }
 
 #endif

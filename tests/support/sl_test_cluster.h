@@ -11,15 +11,13 @@
 #ifndef SL_TEST_CLUSTER_H
 #define SL_TEST_CLUSTER_H
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <yyjson.h>
 
 #include "sl_rest_client.h"
 #include "sl_test_env.h"
+#include "sl_test_net.h"
 #include "sl_test_proc.h"
 
 /* ---- REST client ------------------------------------------------------- */
@@ -39,19 +37,6 @@ static inline long sl_test_rest(const char *base, const char *method, const char
                                 const char *token, const char *body, sl_test_reply *r)
 {
     return sl_rest_call(base, method, path, token, body, r, 20, 200, 20, NULL);
-}
-
-/* The string at key of obj, or "" (never NULL). */
-static inline const char *sl_test_json_str(yyjson_val *obj, const char *key)
-{
-    const char *s = yyjson_get_str(yyjson_obj_get(obj, key));
-    return s ? s : "";
-}
-
-static inline long long sl_test_json_int(yyjson_val *obj, const char *key)
-{
-    yyjson_val *v = yyjson_obj_get(obj, key);
-    return yyjson_is_num(v) ? (long long)yyjson_get_num(v) : -1;
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -76,36 +61,6 @@ typedef struct sl_test_cluster {
     sl_test_cluster_worker workers[SL_TEST_CLUSTER_MAX_WORKERS];
     int nworkers;
 } sl_test_cluster;
-
-/* A free TCP port on 127.0.0.1 below the kernel's ephemeral range (a port
- * in that range may be taken as the local end of a client connection
- * between the probe and the bind — the restart of the controller binds
- * the same port again). 0 when none was found. */
-static inline int sl_test_free_port(void)
-{
-    int low = 32768;
-    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (f) {
-        if (fscanf(f, "%d", &low) != 1 || low <= 12000)
-            low = 32768;
-        fclose(f);
-    }
-    srand((unsigned)(getpid() ^ time(NULL)));
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int port = 10000 + rand() % (low - 10000);
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {0};
-        a.sin_family = AF_INET;
-        a.sin_port = htons((uint16_t)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (ok)
-            return port;
-    }
-    return 0;
-}
 
 /* Prints the last lines of the file at path to stderr. */
 static inline void sl_test_print_tail(const char *title, const char *path, int lines)
@@ -289,13 +244,6 @@ static inline void sl_test_cluster_destroy(sl_test_cluster *c, int keep)
 /* ---- the REST API's views ------------------------------------------------ */
 
 #define SL_TEST_MAX_TASKS 16
-
-static inline int64_t sl_test_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A request that must answer want; fails with the answer's body otherwise. */
 static inline void sl_test_cluster_expect(const sl_test_cluster *c, const char *method,

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/sl_clock.h"
+
 /* The broker under test, or NULL (the test then skips). */
 static inline const char *sl_test_bootstrap(void)
 {
@@ -28,10 +30,8 @@ static inline const char *sl_test_broker_kind(void)
 static inline const char *sl_test_topic_name(char *buf, size_t size, const char *prefix)
 {
     static int counter;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(buf, size, "%s-%d-%lld-%d", prefix, (int)getpid(),
-             (long long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000), ++counter);
+    snprintf(buf, size, "%s-%d-%lld-%d", prefix, (int)getpid(), (long long)sl_clock_wall_ms(),
+             ++counter);
     return buf;
 }
 
@@ -45,10 +45,7 @@ static inline long long sl_test_base_ts(void)
 {
     static long long base;
     if (!base) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        base = now - 3600000LL;
+        base = (long long)sl_clock_wall_ms() - 3600000LL;
         base -= base % 60000LL;
     }
     return base;

@@ -12,8 +12,20 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "util/sl_clock.h"
+
+/* Monotonic milliseconds, for a test's deadlines. */
+static inline int64_t sl_test_now_ms(void)
+{
+    return sl_clock_mono_ms();
+}
+
+static inline void sl_test_sleep_ms(int ms)
+{
+    sl_clock_sleep_ms(ms);
+}
 
 /* Children still to reap: a failed assertion leaves the test function
  * early, so an atexit handler kills whatever is left. */
@@ -74,8 +86,7 @@ static inline int sl_test_wait(pid_t pid, int timeout_ms)
             return -2;
         if (waited >= timeout_ms)
             return -1;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_test_sleep_ms(20);
     }
 }
 
@@ -97,12 +108,6 @@ static inline const char *sl_test_bin(char *buf, size_t size, const char *name)
 {
     snprintf(buf, size, "%s/bin/%s", SLUICE_BINARY_DIR, name);
     return buf;
-}
-
-static inline void sl_test_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 #endif

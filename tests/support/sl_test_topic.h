@@ -11,6 +11,7 @@
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_producer.h"
 #include "kafka/sl_topic_admin.h"
+#include "util/sl_clock.h"
 
 /* One record read back; strings are NUL-terminated copies (NULL for null). */
 typedef struct sl_test_record {
@@ -116,14 +117,11 @@ static inline size_t sl_test_read_topic_iso(const char *bootstrap, const char *t
     for (int p = 0; p < parts; p++)
         sl_consumer_assign(c, topic, p, RD_KAFKA_OFFSET_BEGINNING, &err);
     size_t got = 0;
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int64_t last_ms = 0, now = 0;
+    int64_t t0 = sl_clock_mono_ms(), last_ms = 0, now = 0;
     rd_kafka_message_t *msgs[512];
     for (;;) {
         int n = sl_consumer_poll_batch(c, 100, msgs, 512, &err);
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        now = (int64_t)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        now = sl_clock_mono_ms() - t0;
         for (int i = 0; i < n; i++) {
             rd_kafka_message_t *m = msgs[i];
             if (!m->err) {

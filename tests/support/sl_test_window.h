@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sl_test_cluster.h"
+#include "util/sl_clock.h"
+
 #include "sl_test_env.h"
 #include "sl_test_topic.h"
 
@@ -114,7 +115,7 @@ static inline void sl_test_win_verify_exactly_once(const char *output, int total
         for (int wi = 0; wi < SL_TEST_WIN_MAX; wi++)
             want += e.n[k][wi] > 0;
     sl_test_records rs = {0};
-    int64_t deadline = sl_test_now_ms() + 90000;
+    int64_t deadline = sl_clock_mono_ms() + 90000;
     do {
         sl_test_records_free(&rs);
         sl_test_read_topic_iso(sl_test_bootstrap(), output, want, 2000, 30000, "read_committed",
@@ -126,7 +127,7 @@ static inline void sl_test_win_verify_exactly_once(const char *output, int total
                 missing += e.n[k][wi] > 0 && e.seen[k][wi] == 0;
                 dups += e.seen[k][wi] > 1 ? (size_t)(e.seen[k][wi] - 1) : 0;
             }
-    } while (missing && sl_test_now_ms() < deadline);
+    } while (missing && sl_clock_mono_ms() < deadline);
     fprintf(stderr,
             "exactly-once: %zu results expected, %zu read, %zu missing, "
             "%zu repeated\n",

@@ -25,12 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -40,7 +38,9 @@
 #include "kafka/sl_producer.h"
 #include "runtime/sl_cluster_worker.h"
 #include "runtime/sl_task_set.h"
+#include "sl_test_http.h"
 #include "sl_test_topic.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #define TOKEN "test-worker-token-0123456789"
@@ -89,13 +89,6 @@ typedef struct fake_controller {
     uint64_t generation_seen;
     char worker_id[64];
 } fake_controller;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Records one heartbeat (fc->lock held). */
 static void record(fake_controller *fc, const Sluice__Heartbeat *hb)
@@ -236,8 +229,8 @@ static fake_controller fc_get(fake_controller *fc)
 /* Waits up to timeout_ms for cond(fc) to hold; returns whether it did. */
 static int wait_for(fake_controller *fc, int (*cond)(const fake_controller *), int timeout_ms)
 {
-    int64_t end = now_ms() + timeout_ms;
-    while (now_ms() < end) {
+    int64_t end = sl_clock_mono_ms() + timeout_ms;
+    while (sl_clock_mono_ms() < end) {
         fake_controller s = fc_get(fc);
         if (cond(&s))
             return 1;
@@ -262,33 +255,19 @@ static int committed_reached(const fake_controller *s)
     return s->tasks[0].have && s->tasks[0].committed == want_committed;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
-{
-    return sl_buf_append(ud, data, size * n) == SL_OK ? size * n : 0;
-}
-
 static int both_failed(const fake_controller *s)
 {
     return s->tasks[0].have && s->tasks[0].state == SLUICE__TASK_STATE__TASK_STATE_FAILED &&
            s->tasks[1].have && s->tasks[1].state == SLUICE__TASK_STATE__TASK_STATE_FAILED;
 }
 
-/* GET http://127.0.0.1:port/path; returns the status (0: no answer). */
+/* GET http://127.0.0.1:port/path (sl_test_http_get); returns the status
+ * (0: no answer). */
 static long http_get(int port, const char *path, sl_buf *body)
 {
     char url[128];
-    long status = 0;
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    sl_buf_reset(body);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    return status;
+    return sl_test_http_get(url, body);
 }
 
 /* A port that was free a moment ago (for --metrics-port). */
@@ -505,10 +484,10 @@ static void test_cluster_worker_loop(void **state)
 
     /* 5. the controller answers 503: lease lost, the task stops well before
      * the controller's own lease would expire */
-    int64_t t0 = now_ms();
+    int64_t t0 = sl_clock_mono_ms();
     fc_answer(&fc, FAIL_503, 3, 1, NULL);
     assert_true(wait_for(&fc, task_gone, 10000));
-    int64_t took = now_ms() - t0;
+    int64_t took = sl_clock_mono_ms() - t0;
     assert_true(took < LEASE_MS);
     assert_true(took >= LEASE_MS - sl_cluster_lease_safety_ms(LEASE_MS) - INTERVAL_MS);
     sl_cluster_worker_status(w, &cs);
@@ -595,7 +574,7 @@ static void test_cluster_worker_failed_tasks(void **state)
     assert_int_equal(pthread_create(&th, NULL, run_worker, &ctx), 0);
 
     assert_true(wait_for(&fc, both_failed, 15000));
-    int64_t failed_at = now_ms();
+    int64_t failed_at = sl_clock_mono_ms();
     fake_controller s = fc_get(&fc);
     assert_non_null(strstr(s.tasks[1].last_error, "not the assigned 'acme.wrong'"));
     assert_true(s.tasks[0].last_error[0] != '\0');
@@ -605,11 +584,12 @@ static void test_cluster_worker_failed_tasks(void **state)
     uint64_t starts = cs.task_starts;
     assert_int_equal(starts, 1); /* the bad spec never got a runner */
     /* the restart comes after the backoff, not before */
-    while (cs.task_starts == starts && now_ms() - failed_at < SL_TASK_RESTART_BACKOFF_MS + 3000) {
+    while (cs.task_starts == starts &&
+           sl_clock_mono_ms() - failed_at < SL_TASK_RESTART_BACKOFF_MS + 3000) {
         usleep(50 * 1000);
         sl_cluster_worker_status(w, &cs);
     }
-    int64_t waited = now_ms() - failed_at;
+    int64_t waited = sl_clock_mono_ms() - failed_at;
     assert_int_equal(cs.task_starts, starts + 1);
     assert_true(waited >= SL_TASK_RESTART_BACKOFF_MS - 1000);
     /* it fails again on the same message: still reported FAILED */
@@ -617,8 +597,8 @@ static void test_cluster_worker_failed_tasks(void **state)
 
     /* a new assignment without them: both go away */
     fc_answer(&fc, ANSWER, 2, 0, NULL);
-    int64_t t0 = now_ms();
-    while (fc_get(&fc).last_ntasks != 0 && now_ms() - t0 < 5000)
+    int64_t t0 = sl_clock_mono_ms();
+    while (fc_get(&fc).last_ntasks != 0 && sl_clock_mono_ms() - t0 < 5000)
         usleep(20 * 1000);
     assert_int_equal(fc_get(&fc).last_ntasks, 0);
 

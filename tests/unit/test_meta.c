@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -18,6 +17,7 @@
 #include "kafka/sl_topic_admin.h"
 #include "meta/sl_meta.h"
 #include "meta/sl_meta_internal.h"
+#include "util/sl_clock.h"
 
 #define OPEN_TIMEOUT_MS 20000
 
@@ -70,13 +70,6 @@ static sl_meta *reopen(fixture *fx, sl_meta *m)
     return open_meta(fx, NULL);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void put_tenant(sl_meta *m, const char *name, uint32_t max_pipelines)
 {
     sl_error err;
@@ -111,11 +104,11 @@ static void test_open_empty(void **state)
 {
     fixture *fx = *state;
     sl_error err;
-    int64_t t0 = mono_ms();
+    int64_t t0 = sl_clock_mono_ms();
     sl_meta *m = open_meta(fx, NULL);
     /* An empty log is known to be empty from its watermarks: no waiting for
      * records that will never come (the open timeout is 20 s). */
-    assert_true(mono_ms() - t0 < 10000);
+    assert_true(sl_clock_mono_ms() - t0 < 10000);
     assert_int_equal(sl_meta_tenant_count(m), 0);
     assert_int_equal(sl_meta_token_count(m), 0);
     assert_int_equal(sl_meta_pipeline_count(m), 0);
