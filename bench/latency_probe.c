@@ -9,7 +9,11 @@
  * probe starts, read before assigning so that nothing produced after the
  * probe said "ready" (on stderr) is missed. Gives up after --timeout seconds
  * without a message and reports what it has. Both clocks are the wall clock
- * of this host, so run the probe where the load generator runs. */
+ * of this host, so run the probe where the load generator runs.
+ *
+ * --series FILE also writes the latency over time, one line per 100 ms of
+ * receive time: "SECONDS MESSAGES MAX_MS PARTITION_OF_MAX" (a stall shows as
+ * a run of lines with a high maximum: when, how long, which partition). */
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -28,12 +32,14 @@ typedef struct probe_opts {
     long long count;
     int timeout_s;
     int use_record_ts;
+    const char *series;
     sl_kafka_props props;
 } probe_opts;
 
 static const char probe_usage[] =
     "usage: bench-latency_probe --bootstrap B --topic T [--count 10000]\n"
-    "                           [--timeout 60] [--source ts|timestamp] [-X k=v]...\n";
+    "                           [--timeout 60] [--source ts|timestamp] [--series FILE]\n"
+    "                           [-X k=v]...\n";
 
 static int parse_args(int argc, char **argv, probe_opts *o)
 {
@@ -43,7 +49,7 @@ static int parse_args(int argc, char **argv, probe_opts *o)
     const bench_arg args[] = {
         {"--bootstrap", BENCH_ARG_STR, &o->bootstrap}, {"--topic", BENCH_ARG_STR, &o->topic},
         {"--count", BENCH_ARG_LL, &o->count},           {"--timeout", BENCH_ARG_INT, &o->timeout_s},
-        {"--source", BENCH_ARG_STR, &source},
+        {"--source", BENCH_ARG_STR, &source},          {"--series", BENCH_ARG_STR, &o->series},
     };
     if (bench_args_parse("bench-latency_probe", probe_usage, argc, argv, args,
                          sizeof(args) / sizeof(args[0]), &o->props) != 0)
@@ -97,6 +103,39 @@ static int64_t value_ts(const void *payload, size_t len)
     return digits ? v : -1;
 }
 
+/* One received message, for --series. */
+typedef struct probe_sample {
+    double recv_ms;
+    float lat_ms;
+    int32_t partition;
+} probe_sample;
+
+/* Writes the --series file: per 100 ms bucket of samples[0..n) (in receive
+ * order), the count and the largest latency with its partition. */
+static int write_series(const char *path, const probe_sample *s, long long n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    long long i = 0;
+    while (i < n) {
+        long long bucket = (long long)((s[i].recv_ms - s[0].recv_ms) / 100.0), cnt = 0;
+        float max = -1e9f;
+        int32_t part = -1;
+        for (; i < n && (long long)((s[i].recv_ms - s[0].recv_ms) / 100.0) == bucket; i++) {
+            cnt++;
+            if (s[i].lat_ms > max) {
+                max = s[i].lat_ms;
+                part = s[i].partition;
+            }
+        }
+        fprintf(f, "%.1f %lld %.1f %d\n", (double)bucket / 10.0, cnt, (double)max, (int)part);
+    }
+    return fclose(f);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -125,6 +164,7 @@ int main(int argc, char **argv)
     rd_kafka_topic_t *rkt = NULL;
     rd_kafka_topic_partition_list_t *parts = NULL;
     double *lat = NULL;
+    probe_sample *samples = NULL;
     long long n = 0, from_record = 0;
     int rc = 1, npart = 0;
 
@@ -176,6 +216,8 @@ int main(int argc, char **argv)
     lat = malloc((size_t)o.count * sizeof(*lat));
     if (!lat)
         goto out;
+    if (o.series && !(samples = malloc((size_t)o.count * sizeof(*samples))))
+        goto out;
     fprintf(stderr, "bench-latency_probe: ready on %s (%d partitions)\n", o.topic, npart);
 
     /* One message per call: rd_kafka_consume_batch_queue would hold early
@@ -192,7 +234,10 @@ int main(int argc, char **argv)
                     ts = rd_kafka_message_timestamp(m, NULL);
                     from_record++;
                 }
-                lat[n++] = now - (double)ts;
+                lat[n] = now - (double)ts;
+                if (samples)
+                    samples[n] = (probe_sample){now, (float)lat[n], m->partition};
+                n++;
             }
             rd_kafka_message_destroy(m);
             idle_since = now;
@@ -206,6 +251,8 @@ int main(int argc, char **argv)
         printf("latency_probe: topic=%s messages=0\n", o.topic);
         goto out;
     }
+    if (samples && write_series(o.series, samples, n) != 0)
+        goto out;
     double sum = 0;
     for (long long i = 0; i < n; i++)
         sum += lat[i];
@@ -227,6 +274,7 @@ out:
     if (parts)
         rd_kafka_topic_partition_list_destroy(parts);
     free(lat);
+    free(samples);
     sl_topic_admin_destroy(admin);
     sl_kafka_props_clear(&o.props);
     return rc;

@@ -7,6 +7,7 @@
 #
 #   scripts/bench-kafka.sh [--bootstrap B | --embedded] [--count N]
 #                          [--partitions 4] [--runs 3] [--build DIR]
+#                          [--latency RATE[,RATE...]] [--series-dir DIR]
 #
 # Broker: --bootstrap B; or --embedded to start build/bin/sluice-devkafka for
 # the run (killed at exit); or nothing, which starts (or reuses) the real
@@ -18,6 +19,10 @@
 # Steps: fill a fresh input topic with N sensor messages (bench-kafka_load),
 # copy it --runs times to fresh output topics, print each run and the median
 # messages/s. Timing never fails the script; a failed run does.
+# --latency RATES runs only the latency comparison at those rates (msg/s, 10 s
+# each): the load read directly, through the raw pass-through and through
+# the worker. --series-dir DIR keeps each latency run's time series there
+# (bench-latency_probe --series: the largest latency per 100 ms).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +33,8 @@ embedded=0
 count=""
 partitions=4
 runs=3
+latency_rates=""
+series_dir=""
 devkafka_pid=""
 tmp=$(mktemp -d)
 
@@ -35,7 +42,7 @@ log() { echo "bench-kafka: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 usage() {
-    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 cleanup() {
@@ -54,6 +61,8 @@ while [ $# -gt 0 ]; do
         --count) count=${2:?--count needs a value}; shift 2 ;;
         --partitions) partitions=${2:?--partitions needs a value}; shift 2 ;;
         --runs) runs=${2:?--runs needs a value}; shift 2 ;;
+        --latency) latency_rates=${2:?--latency needs rates}; shift 2 ;;
+        --series-dir) series_dir=${2:?--series-dir needs a directory}; shift 2 ;;
         --build) build=${2:?--build needs a value}; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
@@ -100,26 +109,6 @@ input="$tag-in"
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
-
-# ---- (a) baseline: raw librdkafka pass-through -------------------------------
-
-"$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$input" --count "$count" \
-    --partitions "$partitions" | tee "$tmp/load.txt"
-
-# The rate is msg_per_s: N messages over the whole run, from assign to the
-# last delivery report (client start-up included; ~50 ms). The worker run (b)
-# is measured the same way.
-: >"$tmp/a.txt"
-for i in $(seq 1 "$runs"); do
-    "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$input" \
-        --output "$tag-a-$i" --count "$count" >"$tmp/run.txt" || die "pass-through run $i failed"
-    line=$(grep '^kafka_passthrough:' "$tmp/run.txt")
-    echo "baseline run $i: $line"
-    echo "$line" | field msg_per_s >>"$tmp/a.txt"
-done
-a=$(median <"$tmp/a.txt")
-echo "baseline (raw librdkafka pass-through): median ${a} msg/s over $runs runs" \
-    "($kind broker, $count messages)"
 
 # ---- (b) Sluice worker ------------------------------------------------------
 #
@@ -202,6 +191,15 @@ SPEC
               printf "%.0f %.4f %.1f\n", n / secs, cs / (nt * secs), cc ? 1000 * cs / cc : 0 }'
 }
 
+# series_arg NAME: the probe's --series option for run NAME when --series-dir
+# is set (a name used again gets a numbered file).
+series_arg() {
+    [ -n "$series_dir" ] || return 0
+    local f="$series_dir/$1.series" i=2
+    while [ -e "$f" ]; do f="$series_dir/$1-$i.series"; i=$((i + 1)); done
+    echo "--series $f"
+}
+
 # latency_direct RATE: the same load read straight from its topic: what the
 # broker, the load generator and the probe cost on their own on this machine.
 latency_direct() {
@@ -211,13 +209,48 @@ latency_direct() {
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count 1 \
         --partitions "$partitions" >/dev/null
     "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
-        --timeout 60 >"$tmp/latdirect.probe" &
+        --timeout 60 $(series_arg "direct-$rate") >"$tmp/latdirect.probe" &
     local probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
         --partitions "$partitions" --rate "$rate" >/dev/null
     wait "$probe" || true
     cat "$tmp/latdirect.probe"
+}
+
+# latency_passthrough RATE: the same load through the raw pass-through (a):
+# the two broker hops (input, output) that any consume -> produce program
+# pays, without Sluice.
+latency_passthrough() {
+    local rate=$1 t n pt
+    t="$tag-latpt$(date +%s%N | tail -c 10)"
+    n=$((rate * 10))
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t-in" --count 1 \
+        --partitions "$partitions" >/dev/null
+    "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$t-in" --output "$t-out" \
+        --count $((n + 1)) >"$tmp/latpt.out" 2>"$tmp/latpt.err" &
+    pt=$!
+    sleep 2
+    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t-out" --count "$n" \
+        --timeout 60 $(series_arg "passthrough-$rate") >"$tmp/latpt.probe" &
+    local probe=$!
+    sleep 1
+    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t-in" --count "$n" \
+        --partitions "$partitions" --rate "$rate" >/dev/null
+    wait "$probe" || true
+    kill -TERM "$pt" 2>/dev/null || true; wait "$pt" || true
+    cat "$tmp/latpt.probe"
+}
+
+# latency_all RATE: the three latency runs at RATE, each on its own topics.
+latency_all() {
+    local rate=$1
+    echo "  baseline, no pipeline (load -> topic -> probe):"
+    latency_direct "$rate"
+    echo "  raw pass-through (a) (load -> input -> bench-kafka_passthrough -> output -> probe):"
+    latency_passthrough "$rate"
+    echo "  through the worker (load -> input -> worker -> output -> probe):"
+    latency_run "$rate"
 }
 
 # latency_run RATE: end-to-end latency of the same pipeline at a fixed rate:
@@ -243,7 +276,7 @@ SPEC
     pid=$!
     sleep 2
     "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$lout" \
-        --count $((n * 70 / 100)) --timeout 60 >"$tmp/$name.probe" &
+        --count $((n * 70 / 100)) --timeout 60 $(series_arg "worker-$rate") >"$tmp/$name.probe" &
     local probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count "$n" \
@@ -252,6 +285,34 @@ SPEC
     kill -TERM "$pid"; wait "$pid" || true
     cat "$tmp/$name.probe"
 }
+
+if [ -n "$latency_rates" ]; then
+    for rate in ${latency_rates//,/ }; do
+        echo "latency at $rate msg/s for 10 s"
+        latency_all "$rate"
+    done
+    exit 0
+fi
+
+# ---- (a) baseline: raw librdkafka pass-through -------------------------------
+
+"$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$input" --count "$count" \
+    --partitions "$partitions" | tee "$tmp/load.txt"
+
+# The rate is msg_per_s: N messages over the whole run, from assign to the
+# last delivery report (client start-up included; ~50 ms). The worker run (b)
+# is measured the same way.
+: >"$tmp/a.txt"
+for i in $(seq 1 "$runs"); do
+    "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$input" \
+        --output "$tag-a-$i" --count "$count" >"$tmp/run.txt" || die "pass-through run $i failed"
+    line=$(grep '^kafka_passthrough:' "$tmp/run.txt")
+    echo "baseline run $i: $line"
+    echo "$line" | field msg_per_s >>"$tmp/a.txt"
+done
+a=$(median <"$tmp/a.txt")
+echo "baseline (raw librdkafka pass-through): median ${a} msg/s over $runs runs" \
+    "($kind broker, $count messages)"
 
 # How many inputs pass the filter: counted once, outside the timing.
 expected_out=$(kcat -b "$bootstrap" -C -t "$input" -e -q -f '%s\n' |
@@ -304,9 +365,6 @@ if [ -s "$tmp/b.txt" ]; then
     [ "$kind" = embedded ] && rates="10000"
     for rate in $rates; do
         echo "latency at $rate msg/s for 10 s$([ "$rate" = $((b / 2)) ] && echo " (~half of (b))")"
-        echo "  baseline, no pipeline (load -> topic -> probe):"
-        latency_direct "$rate"
-        echo "  through the worker (load -> input -> worker -> output -> probe):"
-        latency_run "$rate"
+        latency_all "$rate"
     done
 fi
