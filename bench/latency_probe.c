@@ -11,6 +11,11 @@
  * without a message and reports what it has. Both clocks are the wall clock
  * of this host, so run the probe where the load generator runs.
  *
+ * --warmup-ms W leaves the messages received in the first W ms (from the
+ * first message on) out of p50/p99/max/mean: the steady state at the rate,
+ * not the seconds in which every client, and the broker, meet the load for
+ * the first time. all_p99_ms and all_max_ms still count every message.
+ *
  * --series FILE also writes the latency over time, one line per 100 ms of
  * receive time: "SECONDS MESSAGES MAX_MS PARTITION_OF_MAX" (a stall shows as
  * a run of lines with a high maximum: when, how long, which partition). */
@@ -31,6 +36,7 @@ typedef struct probe_opts {
     const char *topic;
     long long count;
     int timeout_s;
+    int warmup_ms;
     int use_record_ts;
     const char *series;
     sl_kafka_props props;
@@ -39,7 +45,7 @@ typedef struct probe_opts {
 static const char probe_usage[] =
     "usage: bench-latency_probe --bootstrap B --topic T [--count 10000]\n"
     "                           [--timeout 60] [--source ts|timestamp] [--series FILE]\n"
-    "                           [-X k=v]...\n";
+    "                           [--warmup-ms 0] [-X k=v]...\n";
 
 static int parse_args(int argc, char **argv, probe_opts *o)
 {
@@ -50,6 +56,7 @@ static int parse_args(int argc, char **argv, probe_opts *o)
         {"--bootstrap", BENCH_ARG_STR, &o->bootstrap}, {"--topic", BENCH_ARG_STR, &o->topic},
         {"--count", BENCH_ARG_LL, &o->count},           {"--timeout", BENCH_ARG_INT, &o->timeout_s},
         {"--source", BENCH_ARG_STR, &source},          {"--series", BENCH_ARG_STR, &o->series},
+        {"--warmup-ms", BENCH_ARG_INT, &o->warmup_ms},
     };
     if (bench_args_parse("bench-latency_probe", probe_usage, argc, argv, args,
                          sizeof(args) / sizeof(args[0]), &o->props) != 0)
@@ -59,7 +66,8 @@ static int parse_args(int argc, char **argv, probe_opts *o)
         return -1;
     }
     o->use_record_ts = strcmp(source, "timestamp") == 0;
-    if (!o->bootstrap || !o->topic || o->count < 1 || o->timeout_s < 1) {
+    if (!o->bootstrap || !o->topic || o->count < 1 || o->timeout_s < 1 ||
+        o->warmup_ms < 0) {
         fputs(probe_usage, stderr);
         return -1;
     }
@@ -223,7 +231,8 @@ int main(int argc, char **argv)
     /* One message per call: rd_kafka_consume_batch_queue would hold early
      * messages back until its batch is full, which is exactly the delay we
      * are measuring. */
-    double idle_since = wall_ms();
+    double idle_since = wall_ms(), first_ms = 0;
+    long long warm_n = 0; /* lat[0..warm_n) arrived during the warm-up */
     while (n < o.count) {
         rd_kafka_message_t *m = rd_kafka_consume_queue(q, 100);
         double now = wall_ms();
@@ -234,6 +243,10 @@ int main(int argc, char **argv)
                     ts = rd_kafka_message_timestamp(m, NULL);
                     from_record++;
                 }
+                if (n == 0)
+                    first_ms = now;
+                if (now - first_ms < o.warmup_ms)
+                    warm_n = n + 1;
                 lat[n] = now - (double)ts;
                 if (samples)
                     samples[n] = (probe_sample){now, (float)lat[n], m->partition};
@@ -253,14 +266,25 @@ int main(int argc, char **argv)
     }
     if (samples && write_series(o.series, samples, n) != 0)
         goto out;
+    /* Steady state: the messages after the warm-up (a suffix: receive order). */
+    double *steady = lat + warm_n;
+    long long ns = n - warm_n;
+    if (ns == 0) {
+        steady = lat;
+        ns = n;
+    }
     double sum = 0;
-    for (long long i = 0; i < n; i++)
-        sum += lat[i];
+    for (long long i = 0; i < ns; i++)
+        sum += steady[i];
+    qsort(steady, (size_t)ns, sizeof(*steady), cmp_double);
+    double p50 = percentile(steady, ns, 0.50), p99 = percentile(steady, ns, 0.99),
+           max = steady[ns - 1];
     qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
-    printf("latency_probe: topic=%s messages=%lld p50_ms=%.1f p99_ms=%.1f max_ms=%.1f "
-           "mean_ms=%.1f from_record_timestamp=%lld\n",
-           o.topic, n, percentile(lat, n, 0.50), percentile(lat, n, 0.99), lat[n - 1], sum / n,
-           from_record);
+    printf("latency_probe: topic=%s messages=%lld warmup_ms=%d measured=%lld p50_ms=%.1f "
+           "p99_ms=%.1f max_ms=%.1f mean_ms=%.1f all_p99_ms=%.1f all_max_ms=%.1f "
+           "from_record_timestamp=%lld\n",
+           o.topic, n, o.warmup_ms, ns, p50, p99, max, sum / (double)ns, percentile(lat, n, 0.99),
+           lat[n - 1], from_record);
     rc = n == o.count ? 0 : 1;
 out:
     if (q)

@@ -209,7 +209,7 @@ latency_direct() {
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count 1 \
         --partitions "$partitions" >/dev/null
     "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
-        --timeout 60 $(series_arg "direct-$rate") >"$tmp/latdirect.probe" &
+        --timeout 60 --warmup-ms 1000 $(series_arg "direct-$rate") >"$tmp/latdirect.probe" &
     local probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
@@ -232,7 +232,7 @@ latency_passthrough() {
     pt=$!
     sleep 2
     "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t-out" --count "$n" \
-        --timeout 60 $(series_arg "passthrough-$rate") >"$tmp/latpt.probe" &
+        --timeout 60 --warmup-ms 1000 $(series_arg "passthrough-$rate") >"$tmp/latpt.probe" &
     local probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t-in" --count "$n" \
@@ -276,7 +276,7 @@ SPEC
     pid=$!
     sleep 2
     "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$lout" \
-        --count $((n * 70 / 100)) --timeout 60 $(series_arg "worker-$rate") >"$tmp/$name.probe" &
+        --count $((n * 70 / 100)) --timeout 60 --warmup-ms 1000 $(series_arg "worker-$rate") >"$tmp/$name.probe" &
     local probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count "$n" \
@@ -288,7 +288,7 @@ SPEC
 
 if [ -n "$latency_rates" ]; then
     for rate in ${latency_rates//,/ }; do
-        echo "latency at $rate msg/s for 10 s"
+        echo "latency at $rate msg/s for 10 s (percentiles after a 1 s warm-up)"
         latency_all "$rate"
     done
     exit 0
@@ -364,7 +364,7 @@ if [ -s "$tmp/b.txt" ]; then
     rates="$rate 100000 50000"
     [ "$kind" = embedded ] && rates="10000"
     for rate in $rates; do
-        echo "latency at $rate msg/s for 10 s$([ "$rate" = $((b / 2)) ] && echo " (~half of (b))")"
+        echo "latency at $rate msg/s for 10 s (percentiles after a 1 s warm-up)$([ "$rate" = $((b / 2)) ] && echo " (~half of (b))")"
         latency_all "$rate"
     done
 fi

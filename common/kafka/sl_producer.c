@@ -105,6 +105,14 @@ static rd_kafka_topic_t *topic_handle(sl_producer *p, const char *topic)
     return rkt;
 }
 
+void sl_producer_warm(sl_producer *p, const char *topic, int timeout_ms)
+{
+    rd_kafka_topic_t *rkt = topic_handle(p, topic);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+}
+
 void sl_producer_destroy(sl_producer *p)
 {
     if (!p)

@@ -52,6 +52,11 @@ uint64_t sl_producer_epoch_close(sl_producer *p);
  * record since the previous flush or check failed. Owner thread. */
 int sl_producer_epoch_delivered(sl_producer *p, uint64_t epoch, sl_error *err);
 
+/* Fetches topic's metadata now (up to timeout_ms), so that the first record
+ * sent to it does not wait for librdkafka to learn its partitions and
+ * leaders. Best effort: failure changes nothing but that wait. */
+void sl_producer_warm(sl_producer *p, const char *topic, int timeout_ms);
+
 /* Serves delivery reports without blocking (call now and then between flushes). */
 void sl_producer_poll(sl_producer *p);
 

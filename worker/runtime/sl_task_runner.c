@@ -19,6 +19,9 @@
 #include "util/sl_clock.h"
 #include "util/sl_log.h"
 
+/* How long a producer waits for an output topic's metadata at start. */
+#define WARM_TIMEOUT_MS 2000
+
 
 /* Creates the runner's and its tasks' Prometheus series. */
 static int metrics_create(sl_task_runner *r, sl_error *err)
@@ -291,6 +294,19 @@ static void update_lag(sl_task_runner *r)
 
 static int task_assign(sl_task_runner *r, sl_task *t, sl_error *err);
 
+/* Lets producer p learn the plan's output and dead-letter topics before the
+ * first record: otherwise the first outputs after a start or a task move
+ * wait for librdkafka to look the topic up (measured: up to 0.3 s of
+ * latency at the start of a load). */
+static void warm_outputs(const sl_plan *plan, sl_producer *p)
+{
+    for (size_t i = 0; i < plan->nsteps; i++)
+        if (plan->steps[i].op == SL_STEP_TO_TOPIC)
+            sl_producer_warm(p, plan->steps[i].topic, WARM_TIMEOUT_MS);
+    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
+        sl_producer_warm(p, plan->dead_letter_topic, WARM_TIMEOUT_MS);
+}
+
 /* Gets a task ready on the runner's thread, before its first message:
  * exactly-once: the transactional producer (init fences an older owner and
  * aborts its open transaction — before the restore, so that read_committed
@@ -305,6 +321,7 @@ static void task_prepare(sl_task_runner *r, sl_task *t)
         if (sl_task_txn_init(t, r->cfg, &err) != SL_OK || task_assign(r, t, &err) != SL_OK)
             goto fail;
         t->producer = t->txn;
+        warm_outputs(r->plan, t->txn);
     }
     if (sl_plan_is_stateful(r->plan)) {
         if (sl_task_state_restore(t, r->cfg, t->committed, &r->stop, &err) != SL_OK)
@@ -339,6 +356,8 @@ static void *runner_main(void *arg)
     sl_error err;
 
     metrics_publish(r); /* committed offsets are known since create */
+    if (r->producer)
+        warm_outputs(r->plan, r->producer);
     for (int i = 0; i < r->ntasks && !atomic_load(&r->stop); i++)
         task_prepare(r, &r->tasks[i]);
     r->last_checkpoint_ms = sl_clock_mono_ms();
