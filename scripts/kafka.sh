@@ -12,13 +12,13 @@
 #
 # State lives in $SLUICE_KAFKA_DIR (default /tmp/sluice-kafka-$UID): pid file,
 # bootstrap file, server.properties, data and log. The heap is bounded by
-# $SLUICE_KAFKA_HEAP (default 512m).
+# $SLUICE_KAFKA_HEAP (default 1g, as kafka-server-start.sh; fixed: -Xms = -Xmx).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
 dir=${SLUICE_KAFKA_DIR:-/tmp/sluice-kafka-$(id -u)}
-heap=${SLUICE_KAFKA_HEAP:-512m}
+heap=${SLUICE_KAFKA_HEAP:-1g}
 pom="$top/tests/kafka/pom.xml"
 
 log() { echo "kafka.sh: $*" >&2; }
