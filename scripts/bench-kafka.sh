@@ -21,8 +21,9 @@
 # messages/s. Timing never fails the script; a failed run does.
 # --latency RATES runs only the latency comparison at those rates (msg/s, 10 s
 # each): the load read directly, through the raw pass-through and through
-# the worker. --series-dir DIR keeps each latency run's time series there
-# (bench-latency_probe --series: the largest latency per 100 ms).
+# the worker, with the CPU each process used. --series-dir DIR keeps each
+# latency run's time series there (bench-latency_probe --series: the largest
+# latency per 100 ms).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +36,7 @@ partitions=4
 runs=3
 latency_rates=""
 series_dir=""
+kafka_dir=""
 devkafka_pid=""
 tmp=$(mktemp -d)
 
@@ -84,6 +86,7 @@ if [ "$embedded" = 1 ]; then
     [ -n "$bootstrap" ] || die "sluice-devkafka did not start: $(cat "$tmp/devkafka.err")"
 elif [ -z "$bootstrap" ]; then
     bootstrap=$("$top/scripts/kafka.sh" start)
+    kafka_dir=${SLUICE_KAFKA_DIR:-/tmp/sluice-kafka-$(id -u)} # its pid: CPU figures
 fi
 
 kind=kafka
@@ -200,90 +203,87 @@ series_arg() {
     echo "--series $f"
 }
 
-# latency_direct RATE: the same load read straight from its topic: what the
-# broker, the load generator and the probe cost on their own on this machine.
-latency_direct() {
-    local rate=$1 t n
-    t="$tag-latdirect"
-    n=$((rate * 10))
-    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count 1 \
-        --partitions "$partitions" >/dev/null
-    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
-        --timeout 60 --warmup-ms 1000 $(series_arg "direct-$rate") >"$tmp/latdirect.probe" &
-    local probe=$!
-    sleep 1
-    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t" --count "$n" \
-        --partitions "$partitions" --rate "$rate" >/dev/null
-    wait "$probe" || true
-    cat "$tmp/latdirect.probe"
+# cpu_ticks PID...: user+system clock ticks each process has used so far.
+cpu_ticks() {
+    local p
+    for p in "$@"; do
+        awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0
+    done
 }
 
-# latency_passthrough RATE: the same load through the raw pass-through (a):
-# the two broker hops (input, output) that any consume -> produce program
-# pays, without Sluice.
-latency_passthrough() {
-    local rate=$1 t n pt
-    t="$tag-latpt$(date +%s%N | tail -c 10)"
+# latency_path KIND RATE: end-to-end latency of RATE msg/s for 10 s along one
+# path, on fresh topics. bench-kafka_load writes "ts" = send time into each
+# record; bench-latency_probe reports now - ts (percentiles after a 1 s
+# warm-up). KIND is
+#   direct       load -> topic -> probe: one broker hop, what the load
+#                generator, the broker and the probe cost on their own;
+#   passthrough  load -> input -> bench-kafka_passthrough -> output -> probe:
+#                two hops without Sluice, the least any consume -> produce
+#                program pays;
+#   worker       load -> input -> sluice-worker (the pipeline of (b)) ->
+#                output -> probe.
+# Also prints the CPU each process used from second 2 to 8 of the load (in
+# cores): when they add up to the machine's cores, latency measures queueing.
+latency_path() {
+    local kind=$1 rate=$2 t n want mid="" probe load broker="" spec c0 c1 secs=6
+    t="$tag-lat$kind$(date +%s%N | tail -c 10)"
     n=$((rate * 10))
+    want=$n
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t-in" --count 1 \
         --partitions "$partitions" >/dev/null
-    "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$t-in" --output "$t-out" \
-        --count $((n + 1)) >"$tmp/latpt.out" 2>"$tmp/latpt.err" &
-    pt=$!
-    sleep 2
-    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$t-out" --count "$n" \
-        --timeout 60 --warmup-ms 1000 $(series_arg "passthrough-$rate") >"$tmp/latpt.probe" &
-    local probe=$!
+    case "$kind" in
+        direct) ;;
+        passthrough)
+            "$bin/bench-kafka_passthrough" --bootstrap "$bootstrap" --input "$t-in" \
+                --output "$t-out" --count $((n + 1)) >"$tmp/$kind.out" 2>"$tmp/$kind.err" &
+            mid=$! ;;
+        worker)
+            spec="$tmp/$kind-$rate.json"
+            cat >"$spec" <<SPEC
+{"name": "${t#"$tag"-}", "input": {"topic": "$t-in"},
+ "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
+           {"op": "filter", "where": "speed_kmh > 50"},
+           {"op": "to_topic", "topic": "$t-out"}]}
+SPEC
+            "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
+                --log-level warn 2>"$tmp/$kind.log" &
+            mid=$!
+            want=$((n * 70 / 100)) ;; # 77 % pass the filter
+    esac
+    [ -n "$mid" ] && sleep 2
+    "$bin/bench-latency_probe" --bootstrap "$bootstrap" \
+        --topic "$t-$([ "$kind" = direct ] && echo in || echo out)" --count "$want" \
+        --timeout 60 --warmup-ms 1000 $(series_arg "$kind-$rate") >"$tmp/$kind.probe" &
+    probe=$!
     sleep 1
     "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$t-in" --count "$n" \
-        --partitions "$partitions" --rate "$rate" >/dev/null
+        --partitions "$partitions" --rate "$rate" >/dev/null &
+    load=$!
+    [ -n "$devkafka_pid" ] && broker=$devkafka_pid
+    [ -z "$broker" ] && [ -n "$kafka_dir" ] && [ -f "$kafka_dir/pid" ] && broker=$(cat "$kafka_dir/pid")
+    sleep 2
+    c0=$(cpu_ticks "$load" "${mid:-0}" "${broker:-0}" "$probe")
+    sleep "$secs"
+    c1=$(cpu_ticks "$load" "${mid:-0}" "${broker:-0}" "$probe")
+    wait "$load" || true
     wait "$probe" || true
-    kill -TERM "$pt" 2>/dev/null || true; wait "$pt" || true
-    cat "$tmp/latpt.probe"
+    if [ -n "$mid" ]; then kill -TERM "$mid" 2>/dev/null || true; wait "$mid" || true; fi
+    cat "$tmp/$kind.probe"
+    paste <(echo "$c0") <(echo "$c1") | awk -v hz="$(getconf CLK_TCK)" -v s="$secs" '
+        BEGIN { split("load generator,pipeline,broker,probe", name, ",") }
+        { c = ($2 - $1) / hz / s; if (NR != 2 || c > 0) { t += c; out = out sprintf("%s%s %.2f", out ? ", " : "", name[NR], c) } }
+        END { printf "  cpu (cores, seconds 2-8 of the load): %s; total %.2f\n", out, t }'
 }
 
-# latency_all RATE: the three latency runs at RATE, each on its own topics.
+# latency_all RATE: the three paths at RATE.
 latency_all() {
     local rate=$1
     echo "  baseline, no pipeline (load -> topic -> probe):"
-    latency_direct "$rate"
+    latency_path direct "$rate"
     echo "  raw pass-through (a) (load -> input -> bench-kafka_passthrough -> output -> probe):"
-    latency_passthrough "$rate"
+    latency_path passthrough "$rate"
     echo "  through the worker (load -> input -> worker -> output -> probe):"
-    latency_run "$rate"
-}
-
-# latency_run RATE: end-to-end latency of the same pipeline at a fixed rate:
-# bench-kafka_load writes "ts" = send time, bench-latency_probe reads the
-# outputs and reports now - ts.
-latency_run() {
-    local rate=$1 name spec pid lin lout n
-    name="lat$(date +%s%N | tail -c 10)"
-    lin="$tag-$name-in"
-    lout="$tag-$name-out"
-    n=$((rate * 10))
-    spec="$tmp/$name.json"
-    cat >"$spec" <<SPEC
-{"name": "$name", "input": {"topic": "$lin"},
- "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
-           {"op": "filter", "where": "speed_kmh > 50"},
-           {"op": "to_topic", "topic": "$lout"}]}
-SPEC
-    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count 1 \
-        --partitions "$partitions" >/dev/null
-    "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
-        --log-level warn 2>"$tmp/$name.log" &
-    pid=$!
-    sleep 2
-    "$bin/bench-latency_probe" --bootstrap "$bootstrap" --topic "$lout" \
-        --count $((n * 70 / 100)) --timeout 60 --warmup-ms 1000 $(series_arg "worker-$rate") >"$tmp/$name.probe" &
-    local probe=$!
-    sleep 1
-    "$bin/bench-kafka_load" --bootstrap "$bootstrap" --topic "$lin" --count "$n" \
-        --partitions "$partitions" --rate "$rate" >/dev/null
-    wait "$probe" || true
-    kill -TERM "$pid"; wait "$pid" || true
-    cat "$tmp/$name.probe"
+    latency_path worker "$rate"
 }
 
 if [ -n "$latency_rates" ]; then
