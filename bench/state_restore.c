@@ -87,10 +87,27 @@ static int fill(const char *bootstrap, const char *topic, long count, int value_
     return 0;
 }
 
+/* Peak resident memory of process pid so far, KiB (0 when unknown). */
+static long peak_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = 0;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
 /* Runs the worker on an empty state_dir until it logs the restore; fills
- * *applied, *restore_s (the worker's figure) and *wall_s. */
+ * *applied, *restore_s (the worker's figure), *wall_s and *rss_kib (the
+ * worker's peak RSS up to then). */
 static int run_worker(const char *worker, const char *spec, const char *bootstrap,
-                      const char *state_dir, long *applied, double *restore_s, double *wall_s)
+                      const char *state_dir, long *applied, double *restore_s, double *wall_s,
+                      long *rss_kib)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -115,6 +132,7 @@ static int run_worker(const char *worker, const char *spec, const char *bootstra
                            "(input not committed), %lf s",
                         applied, restore_s) == 2) {
             *wall_s = now_s() - t0;
+            *rss_kib = peak_rss_kib(pid);
             found = 1;
             break;
         }
@@ -210,10 +228,10 @@ int main(int argc, char **argv)
     double rate[20], wall[20];
     for (int r = 0; r < runs; r++) {
         char dir[256];
-        long applied = 0;
+        long applied = 0, rss = 0;
         double secs = 0, w = 0;
         snprintf(dir, sizeof(dir), "/tmp/%s-state-%d", name, r);
-        if (run_worker(worker, spec, bootstrap, dir, &applied, &secs, &w) != 0) {
+        if (run_worker(worker, spec, bootstrap, dir, &applied, &secs, &w, &rss) != 0) {
             fprintf(stderr, "bench-state_restore: run %d: no restore logged\n", r + 1);
             return 1;
         }
@@ -221,8 +239,8 @@ int main(int argc, char **argv)
         rate[r] = secs > 0 ? (double)applied / secs : 0;
         wall[r] = w;
         printf("state_restore: run %d: keys=%ld restore_s=%.2f keys_per_s=%.0f "
-               "process_start_to_restored_s=%.2f\n",
-               r + 1, applied, secs, rate[r], w);
+               "process_start_to_restored_s=%.2f worker_peak_rss_kib=%ld\n",
+               r + 1, applied, secs, rate[r], w, rss);
         if (applied != count)
             fprintf(stderr, "bench-state_restore: run %d restored %ld of %ld records\n", r + 1,
                     applied, count);

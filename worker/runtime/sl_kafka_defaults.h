@@ -10,6 +10,12 @@
 /* Appends the consumer defaults, then cfg->props, to props (caller clears). */
 int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err);
 
+/* For a task's changelog restore: the restore consumer's defaults, then
+ * cfg->props, then what a restore cannot do without (read to the partition's
+ * end, read_committed). Caller clears props. */
+int sl_kafka_defaults_restore_consumer(sl_kafka_props *props, const sl_worker_config *cfg,
+                                       sl_error *err);
+
 /* Appends the producer defaults, then cfg->props, to props (caller clears). */
 int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err);
 

@@ -43,6 +43,7 @@
 
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_pipeline_topics.h"
+#include "runtime/sl_kafka_defaults.h"
 #include "util/sl_clock.h"
 #include "util/sl_log.h"
 
@@ -105,30 +106,11 @@ static int64_t record_input_offset(const rd_kafka_message_t *m)
 static sl_consumer *restore_consumer(const sl_worker_config *cfg, sl_error *err)
 {
     sl_kafka_props props = {0};
-    static const char *const forced[][2] = {
-        /* read to the end, and only what committed transactions wrote */
-        {"enable.partition.eof", "true"},
-        {"isolation.level", "read_committed"},
-        /* bulk reading: big fetches, deep prefetch */
-        {"max.partition.fetch.bytes", "8388608"},
-        {"queued.max.messages.kbytes", "65536"},
-        {"queued.min.messages", "500000"},
-        {"fetch.wait.max.ms", "50"},
-        {"client.id", "sluice-restore"},
-        {NULL, NULL},
-    };
-    for (size_t i = 0; i < cfg->props.count; i++)
-        if (sl_kafka_props_add(&props, cfg->props.keys[i], cfg->props.values[i], err) != SL_OK)
-            goto fail;
-    for (int i = 0; forced[i][0]; i++)
-        if (sl_kafka_props_add(&props, forced[i][0], forced[i][1], err) != SL_OK)
-            goto fail;
-    sl_consumer *c = sl_consumer_create(cfg->bootstrap, NULL, &props, err);
+    sl_consumer *c = NULL;
+    if (sl_kafka_defaults_restore_consumer(&props, cfg, err) == SL_OK)
+        c = sl_consumer_create(cfg->bootstrap, NULL, &props, err);
     sl_kafka_props_clear(&props);
     return c;
-fail:
-    sl_kafka_props_clear(&props);
-    return NULL;
 }
 
 /* Wipes the task's store and opens it again, empty. */
