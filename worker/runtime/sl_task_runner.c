@@ -22,7 +22,6 @@
 /* How long a producer waits for an output topic's metadata at start. */
 #define WARM_TIMEOUT_MS 2000
 
-
 /* Creates the runner's and its tasks' Prometheus series. */
 static int metrics_create(sl_task_runner *r, sl_error *err)
 {
