@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <yyjson.h>
 
 #include "engine/sl_exec.h"
 #include "spec/sl_spec.h"
+#include "util/sl_clock.h"
 
 #define POOL 8192
 #define BATCH 1000
@@ -46,13 +46,6 @@ static int count(void *opaque, const sl_record *rec, sl_error *err)
     s->bytes += rec->value_len;
     s->records++;
     return SL_OK;
-}
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -102,7 +95,7 @@ static void make_messages(char **msgs, size_t *lens, double *avg_len)
 
 static double run_baseline(char **msgs, size_t *lens, long n, uint64_t *sum)
 {
-    double t0 = now_sec();
+    double t0 = sl_clock_mono_s();
     for (long i = 0; i < n; i++) {
         int k = (int)(i % POOL);
         yyjson_doc *doc = yyjson_read(msgs[k], lens[k], 0);
@@ -112,7 +105,7 @@ static double run_baseline(char **msgs, size_t *lens, long n, uint64_t *sum)
         free(out);
         yyjson_doc_free(doc);
     }
-    return now_sec() - t0;
+    return sl_clock_mono_s() - t0;
 }
 
 static double run_engine(sl_exec *ex, char **msgs, size_t *lens, long n, int *failed)
@@ -122,7 +115,7 @@ static double run_engine(sl_exec *ex, char **msgs, size_t *lens, long n, int *fa
     m.partition = 0;
     m.key = "dev";
     m.key_len = 3;
-    double t0 = now_sec();
+    double t0 = sl_clock_mono_s();
     for (long i = 0; i < n; i++) {
         int k = (int)(i % POOL);
         m.value = msgs[k];
@@ -138,7 +131,7 @@ static double run_engine(sl_exec *ex, char **msgs, size_t *lens, long n, int *fa
             sl_exec_batch_reset(ex);
     }
     sl_exec_batch_reset(ex);
-    return now_sec() - t0;
+    return sl_clock_mono_s() - t0;
 }
 
 static sl_exec *make_exec(const char *threshold, sink *s, sl_plan **plan)

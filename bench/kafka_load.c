@@ -31,6 +31,7 @@
 #include "kafka/sl_kafka_conf.h"
 #include "kafka/sl_producer.h"
 #include "kafka/sl_topic_admin.h"
+#include "util/sl_clock.h"
 #include "util/sl_error.h"
 
 /* Pre-formatted readings: a value is head + ts digits + tail. */
@@ -78,20 +79,6 @@ static int parse_args(int argc, char **argv, load_opts *o)
     return 0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* xorshift64*: fast, deterministic across runs. */
 static uint64_t rng_next(uint64_t *s)
 {
@@ -113,7 +100,7 @@ static double rng_unit(uint64_t *s)
 static void pace_until(sl_producer *p, double target)
 {
     for (;;) {
-        double left = target - now_s();
+        double left = target - sl_clock_mono_s();
         if (left <= 0.001)
             return;
         sl_producer_poll(p);
@@ -166,7 +153,7 @@ static int send_one(sl_producer *p, const load_opts *o, const load_msg *pool, ui
     char value[sizeof(m->head) + 24 + sizeof(m->tail)];
     size_t n = m->hlen;
     memcpy(value, m->head, n);
-    n += put_u64(value + n, (uint64_t)wall_ms());
+    n += put_u64(value + n, (uint64_t)sl_clock_wall_ms());
     memcpy(value + n, m->tail, m->tlen);
     n += m->tlen;
     return sl_producer_send(p, o->topic, -1, m->key, m->klen, value, n, 0, NULL, 0, err);
@@ -226,7 +213,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-kafka_load: first message: %s\n", err.msg);
         goto out;
     }
-    double start = now_s();
+    double start = sl_clock_mono_s();
     for (long long i = 1; i < o.count; i++) {
         if (o.rate > 0)
             pace_until(p, start + (double)(i - 1) / o.rate);
@@ -241,7 +228,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench-kafka_load: flush: %s\n", err.msg);
         goto out;
     }
-    double secs = now_s() - start;
+    double secs = sl_clock_mono_s() - start;
     printf("kafka_load: topic=%s partitions=%d messages=%lld seconds=%.3f msg_per_s=%.0f "
            "delivered=%" PRIu64 " failed=%" PRIu64 "\n",
            o.topic, partitions, o.count, secs, secs > 0 ? (double)(o.count - 1) / secs : 0.0,

@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "bench_args.h"
 #include "kafka/sl_kafka_conf.h"
 #include "kafka/sl_topic_admin.h"
+#include "util/sl_clock.h"
 #include "util/sl_error.h"
 #include "util/sl_log.h"
 
@@ -73,13 +73,6 @@ static int parse_args(int argc, char **argv, pt_opts *o)
         return -1;
     }
     return 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Runs on the main thread inside rd_kafka_poll / rd_kafka_flush. */
@@ -234,7 +227,7 @@ int main(int argc, char **argv)
     q = rd_kafka_queue_get_consumer(cons);
 
     long long consumed = 0;
-    double start = now_s(), first = 0, last_progress = start;
+    double start = sl_clock_mono_s(), first = 0, last_progress = start;
     while (consumed < want) {
         long long room = want - consumed;
         size_t max = (size_t)(room < BATCH_MAX ? room : BATCH_MAX);
@@ -252,7 +245,7 @@ int main(int argc, char **argv)
             rd_kafka_message_t *m = msgs[i];
             if (!m->err) {
                 if (!first)
-                    first = now_s();
+                    first = sl_clock_mono_s();
                 if (forward(prod, out, m) != 0) {
                     for (; i < n; i++)
                         rd_kafka_message_destroy(msgs[i]);
@@ -267,8 +260,8 @@ int main(int argc, char **argv)
         }
         rd_kafka_poll(prod, 0);
         if (n > 0)
-            last_progress = now_s();
-        else if (now_s() - last_progress > 30) {
+            last_progress = sl_clock_mono_s();
+        else if (sl_clock_mono_s() - last_progress > 30) {
             fprintf(stderr, "bench-kafka_passthrough: no input for 30 s after %lld message(s)\n",
                     consumed);
             break;
@@ -276,7 +269,7 @@ int main(int argc, char **argv)
     }
     while (st.delivered + st.failed < consumed && rd_kafka_outq_len(prod) > 0)
         rd_kafka_flush(prod, 1000);
-    double end = now_s();
+    double end = sl_clock_mono_s();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double secs = end - start;

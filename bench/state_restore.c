@@ -28,13 +28,7 @@
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_producer.h"
 #include "kafka/sl_topic_admin.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/sl_clock.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -61,7 +55,7 @@ static int fill(const char *bootstrap, const char *topic, long count, int value_
     char value[1024];
     memset(value, 'v', sizeof(value));
     sl_header h = {"sluice.offset", "0", 1};
-    double t0 = now_s();
+    double t0 = sl_clock_mono_s();
     for (long i = 0; i < count; i++) {
         char key[32];
         unsigned char rec_key[40];
@@ -76,7 +70,7 @@ static int fill(const char *bootstrap, const char *topic, long count, int value_
         }
     }
     int rc = sl_producer_flush(p, 120000, &err);
-    double secs = now_s() - t0;
+    double secs = sl_clock_mono_s() - t0;
     sl_producer_destroy(p);
     if (rc != SL_OK) {
         fprintf(stderr, "bench-state_restore: flush: %s\n", err.msg);
@@ -112,7 +106,7 @@ static int run_worker(const char *worker, const char *spec, const char *bootstra
     int fds[2];
     if (pipe(fds) != 0)
         return -1;
-    double t0 = now_s();
+    double t0 = sl_clock_mono_s();
     pid_t pid = fork();
     if (pid == 0) {
         dup2(fds[1], 2);
@@ -131,7 +125,7 @@ static int run_worker(const char *worker, const char *spec, const char *bootstra
         if (p && sscanf(p, "state restored: %ld records applied, %*d skipped "
                            "(input not committed), %lf s",
                         applied, restore_s) == 2) {
-            *wall_s = now_s() - t0;
+            *wall_s = sl_clock_mono_s() - t0;
             *rss_kib = peak_rss_kib(pid);
             found = 1;
             break;
