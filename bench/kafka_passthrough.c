@@ -216,9 +216,7 @@ int main(int argc, char **argv)
      * offset-query retry timer (0.5-1 s) before it fetches at all, so
      * partitions would start up to a second apart. */
     in_rkt = rd_kafka_topic_new(cons, o.input, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    if (in_rkt && rd_kafka_metadata(cons, 0, in_rkt, &md, 15000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        rd_kafka_metadata_destroy(md);
+    sl_kafka_learn_topic(cons, in_rkt, 15000);
     rd_kafka_resp_err_t ae = rd_kafka_assign(cons, parts);
     if (ae) {
         fprintf(stderr, "bench-kafka_passthrough: assign: %s\n", rd_kafka_err2str(ae));

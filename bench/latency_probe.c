@@ -215,9 +215,7 @@ int main(int argc, char **argv)
      * librdkafka's offset-query retry (0.5-1 s): that delay would be counted
      * as latency of the first messages. */
     rkt = rd_kafka_topic_new(rk, o.topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, 15000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        rd_kafka_metadata_destroy(md);
+    sl_kafka_learn_topic(rk, rkt, 15000);
     if (rd_kafka_assign(rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
         goto out;
     q = rd_kafka_queue_get_consumer(rk);

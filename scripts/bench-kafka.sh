@@ -114,23 +114,30 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
 median() { sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
 
 # ---- (b) Sluice worker ------------------------------------------------------
-#
+
+# issue_spec FILE NAME INPUT OUTPUT: writes the issue's pipeline (assign
+# speed_kmh = speed * 3.6, filter speed_kmh > 50, to_topic OUTPUT; 77 % of
+# the sensor readings pass) over INPUT to FILE.
+issue_spec() {
+    cat >"$1" <<SPEC
+{"name": "$2", "input": {"topic": "$3"},
+ "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
+           {"op": "filter", "where": "speed_kmh > 50"},
+           {"op": "to_topic", "topic": "$4"}]}
+SPEC
+}
+
 # worker_run INPUT OUTPUT COUNT: a standalone sluice-worker runs the issue's
-# pipeline (assign speed_kmh = speed * 3.6, filter speed_kmh > 50, to_topic
-# OUTPUT) over INPUT; the run ends when OUTPUT holds every expected result
-# (sum of high watermarks, polled by bench-watermark_wait without consuming).
+# pipeline (issue_spec) over INPUT; the run ends when OUTPUT holds every
+# expected result (sum of high watermarks, polled by bench-watermark_wait
+# without consuming).
 # Prints messages/s (COUNT input messages over the time from the worker's
 # start to the last output in Kafka) and records the worker's peak RSS.
 worker_run() {
     local input=$1 output=$2 n=$3 name spec pid start end rss
     name="b$(date +%s%N | tail -c 10)"
     spec="$tmp/$name.json"
-    cat >"$spec" <<SPEC
-{"name": "$name", "input": {"topic": "$input"},
- "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
-           {"op": "filter", "where": "speed_kmh > 50"},
-           {"op": "to_topic", "topic": "$output"}]}
-SPEC
+    issue_spec "$spec" "$name" "$input" "$output"
     start=$(date +%s%N)
     "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
         --output-partitions "$partitions" --log-level warn 2>"$tmp/$name.log" &
@@ -239,12 +246,7 @@ latency_path() {
             mid=$! ;;
         worker)
             spec="$tmp/$kind-$rate.json"
-            cat >"$spec" <<SPEC
-{"name": "${t#"$tag"-}", "input": {"topic": "$t-in"},
- "steps": [{"op": "assign", "columns": {"speed_kmh": "speed * 3.6"}},
-           {"op": "filter", "where": "speed_kmh > 50"},
-           {"op": "to_topic", "topic": "$t-out"}]}
-SPEC
+            issue_spec "$spec" "${t#"$tag"-}" "$t-in" "$t-out"
             "$bin/sluice-worker" --standalone -f "$spec" --bootstrap-servers "$bootstrap" \
                 --log-level warn 2>"$tmp/$kind.log" &
             mid=$!

@@ -95,9 +95,7 @@ static void warm_topic(sl_consumer *c, const char *topic)
     if (!rkt)
         return;
     c->topics[c->ntopics++] = rkt;
-    const struct rd_kafka_metadata *md = NULL;
-    if (rd_kafka_metadata(c->rk, 0, rkt, &md, METADATA_TIMEOUT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        rd_kafka_metadata_destroy(md);
+    sl_kafka_learn_topic(c->rk, rkt, METADATA_TIMEOUT_MS);
 }
 
 int sl_consumer_assign(sl_consumer *c, const char *topic, int32_t partition, int64_t offset,

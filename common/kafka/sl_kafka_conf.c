@@ -98,3 +98,10 @@ fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
+
+void sl_kafka_learn_topic(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int timeout_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+}

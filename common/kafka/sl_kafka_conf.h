@@ -1,7 +1,9 @@
 /* sl_kafka_conf — librdkafka configuration from a bootstrap address and the
  * user's `-X key=value` properties (security settings pass straight through).
  *
- * sl_kafka_props is an ordered list of key/value pairs; later entries win. */
+ * sl_kafka_props is an ordered list of key/value pairs; later entries win.
+ * Also the one small client helper every Kafka client here needs:
+ * sl_kafka_learn_topic (metadata before first use). */
 #ifndef SL_KAFKA_CONF_H
 #define SL_KAFKA_CONF_H
 
@@ -39,5 +41,11 @@ rd_kafka_conf_t *sl_kafka_conf_new(const char *bootstrap, const sl_kafka_props *
 
 /* Sets one property on conf; SL_ERR_INVALID naming the key when rejected. */
 int sl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, sl_error *err);
+
+/* Fetches the metadata of rkt (borrowed; NULL is a no-op) through client rk,
+ * waiting up to timeout_ms, so that rk knows the topic's partitions and
+ * leaders before it first uses them: otherwise librdkafka learns them at a
+ * later refresh, and the first fetch or send waits for it. Best effort. */
+void sl_kafka_learn_topic(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int timeout_ms);
 
 #endif

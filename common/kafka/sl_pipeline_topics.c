@@ -11,21 +11,23 @@ const char *sl_pipeline_changelog_topic(const sl_plan *plan, char *buf, size_t s
     return buf;
 }
 
+const char *sl_pipeline_output_topic(const sl_plan *plan, size_t i)
+{
+    for (size_t s = 0; s < plan->nsteps; s++)
+        if (plan->steps[s].op == SL_STEP_TO_TOPIC && i-- == 0)
+            return plan->steps[s].topic;
+    return i == 0 && plan->on_error == SL_ON_ERROR_DEAD_LETTER ? plan->dead_letter_topic : NULL;
+}
+
 static int ensure_outputs(sl_topic_admin *admin, const sl_plan *plan, int partitions,
                           int timeout_ms, sl_error *err)
 {
-    for (size_t i = 0; i < plan->nsteps; i++) {
-        const sl_step *s = &plan->steps[i];
-        if (s->op != SL_STEP_TO_TOPIC)
-            continue;
-        int rc = sl_topic_admin_ensure_topic(admin, s->topic, partitions, NULL, 0, timeout_ms,
-                                             NULL, err);
+    const char *t;
+    for (size_t i = 0; (t = sl_pipeline_output_topic(plan, i)); i++) {
+        int rc = sl_topic_admin_ensure_topic(admin, t, partitions, NULL, 0, timeout_ms, NULL, err);
         if (rc != SL_OK)
             return rc;
     }
-    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
-        return sl_topic_admin_ensure_topic(admin, plan->dead_letter_topic, partitions, NULL, 0,
-                                           timeout_ms, NULL, err);
     return SL_OK;
 }
 

@@ -14,6 +14,12 @@
 /* The changelog topic's name into buf (truncated to size); returns buf. */
 const char *sl_pipeline_changelog_topic(const sl_plan *plan, char *buf, size_t size);
 
+/* The i-th topic the plan writes records to (borrowed from plan), or NULL
+ * past the last: every to_topic step's topic in step order, then the
+ * dead-letter topic when on_error routes there. Iterate with
+ * `for (i = 0; (t = sl_pipeline_output_topic(plan, i)); i++)`. */
+const char *sl_pipeline_output_topic(const sl_plan *plan, size_t i);
+
 /* Creates the output and dead-letter topics (output_partitions each) and, for
  * a stateful plan, the changelog (compacted, input_partitions: task p restores
  * from changelog partition p) that do not exist yet. SL_ERR_INVALID when an

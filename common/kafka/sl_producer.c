@@ -107,10 +107,7 @@ static rd_kafka_topic_t *topic_handle(sl_producer *p, const char *topic)
 
 void sl_producer_warm(sl_producer *p, const char *topic, int timeout_ms)
 {
-    rd_kafka_topic_t *rkt = topic_handle(p, topic);
-    const struct rd_kafka_metadata *md = NULL;
-    if (rkt && rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        rd_kafka_metadata_destroy(md);
+    sl_kafka_learn_topic(p->rk, topic_handle(p, topic), timeout_ms);
 }
 
 void sl_producer_destroy(sl_producer *p)

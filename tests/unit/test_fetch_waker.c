@@ -14,6 +14,7 @@
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_embedded_broker.h"
 #include "kafka/sl_fetch_waker.h"
+#include "util/sl_clock.h"
 
 #define PARTITIONS 2
 #define PER_PARTITION 6000 /* x 200 bytes: ~1.2 MiB each, far above the cap */
@@ -121,8 +122,7 @@ static void test_entry_lifecycle(void **state)
         unsigned long before = sl_fetch_waker_wakes();
         sl_fetch_waker_poke(e);
         sl_fetch_waker_set_partitions(e, NULL);
-        struct timespec ms50 = {0, 50 * 1000 * 1000};
-        nanosleep(&ms50, NULL);
+        sl_clock_sleep_ms(50);
         assert_int_equal(sl_fetch_waker_wakes(), before);
         sl_fetch_waker_remove(e);
     }

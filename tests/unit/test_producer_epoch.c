@@ -12,6 +12,7 @@
 
 #include "kafka/sl_embedded_broker.h"
 #include "kafka/sl_producer.h"
+#include "util/sl_clock.h"
 
 static void send_n(sl_producer *p, int n)
 {
@@ -28,8 +29,7 @@ static int wait_delivered(sl_producer *p, uint64_t epoch)
     time_t give_up = time(NULL) + 30; /* hang guard */
     int st;
     while ((st = sl_producer_epoch_delivered(p, epoch, &err)) == 0 && time(NULL) < give_up) {
-        struct timespec ms = {0, 1000 * 1000};
-        nanosleep(&ms, NULL);
+        sl_clock_sleep_ms(1);
         sl_producer_poll(p);
     }
     return st;

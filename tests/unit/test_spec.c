@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "expr/sl_expr.h"
+#include "kafka/sl_pipeline_topics.h"
 #include "spec/sl_spec.h"
 
 /* A spec around one step, to keep the table short. */
@@ -449,6 +450,33 @@ static void test_window_specs(void **state)
     sl_plan_free(p);
 }
 
+/* The topics a plan writes: to_topic steps in order, then the dead-letter
+ * topic only when on_error routes there. */
+static void test_output_topics(void **state)
+{
+    (void)state;
+    sl_error err;
+    const char *dl = "{\"name\": \"p\", \"input\": {\"topic\": \"in\"}, \"steps\": ["
+                     "{\"op\": \"to_topic\", \"topic\": \"a\"},"
+                     "{\"op\": \"filter\", \"where\": \"x > 1\"},"
+                     "{\"op\": \"to_topic\", \"topic\": \"b\"}]}";
+    sl_plan *plan = sl_plan_parse(dl, strlen(dl), &err);
+    assert_non_null(plan);
+    assert_string_equal(sl_pipeline_output_topic(plan, 0), "a");
+    assert_string_equal(sl_pipeline_output_topic(plan, 1), "b");
+    assert_string_equal(sl_pipeline_output_topic(plan, 2), plan->dead_letter_topic);
+    assert_null(sl_pipeline_output_topic(plan, 3));
+    sl_plan_free(plan);
+
+    const char *skip = "{\"name\": \"p\", \"input\": {\"topic\": \"in\"}, \"on_error\": \"skip\","
+                       " \"steps\": [{\"op\": \"to_topic\", \"topic\": \"a\"}]}";
+    plan = sl_plan_parse(skip, strlen(skip), &err);
+    assert_non_null(plan);
+    assert_string_equal(sl_pipeline_output_topic(plan, 0), "a");
+    assert_null(sl_pipeline_output_topic(plan, 1));
+    sl_plan_free(plan);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -469,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_full_spec),      cmocka_unit_test(test_all_errors),
         cmocka_unit_test(test_suggest),        cmocka_unit_test(test_render_roundtrip),
         cmocka_unit_test(test_names),          cmocka_unit_test(test_window_specs),
+        cmocka_unit_test(test_output_topics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "engine/sl_exec_reject.h"
 #include "kafka/sl_consumer.h"
+#include "kafka/sl_pipeline_topics.h"
 #include "kafka/sl_producer.h"
 #include "runtime/sl_kafka_defaults.h"
 #include "runtime/sl_task_state.h"
@@ -299,11 +300,9 @@ static int task_assign(sl_task_runner *r, sl_task *t, sl_error *err);
  * latency at the start of a load). */
 static void warm_outputs(const sl_plan *plan, sl_producer *p)
 {
-    for (size_t i = 0; i < plan->nsteps; i++)
-        if (plan->steps[i].op == SL_STEP_TO_TOPIC)
-            sl_producer_warm(p, plan->steps[i].topic, WARM_TIMEOUT_MS);
-    if (plan->on_error == SL_ON_ERROR_DEAD_LETTER)
-        sl_producer_warm(p, plan->dead_letter_topic, WARM_TIMEOUT_MS);
+    const char *t;
+    for (size_t i = 0; (t = sl_pipeline_output_topic(plan, i)); i++)
+        sl_producer_warm(p, t, WARM_TIMEOUT_MS);
 }
 
 /* Gets a task ready on the runner's thread, before its first message:
