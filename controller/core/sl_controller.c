@@ -487,6 +487,7 @@ void sl_controller_destroy(sl_controller *c)
     free(c->rt);
     free(c->reports);
     free(c->purges);
+    free(c->ratelimit); /* the API's rate limiter, if sl_api_release did not run */
     pthread_cond_destroy(&c->wake);
     pthread_mutex_destroy(&c->lock);
     free(c);
