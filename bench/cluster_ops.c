@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bench_args.h"
@@ -311,8 +310,7 @@ static int setup(bench *b)
     snprintf(b->bin_dir, sizeof(b->bin_dir), "%s", self);
     snprintf(b->dir, sizeof(b->dir), "/tmp/bench-cluster-%d", (int)getpid());
     mkdir(b->dir, 0700);
-    srand((unsigned)(getpid() ^ time(NULL)));
-    b->port = sl_test_free_port();
+    b->port = sl_test_free_port(); /* seeds rand() too */
     snprintf(b->url, sizeof(b->url), "http://127.0.0.1:%d", b->port);
     if (start_controller(b) != 0)
         return -1;
@@ -759,12 +757,11 @@ static void *hb_run(void *ud)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-        struct timespec a, z;
-        clock_gettime(CLOCK_MONOTONIC, &a);
+        int64_t a = sl_clock_mono_ns();
         long status = 0;
         if (curl_easy_perform(c) == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        clock_gettime(CLOCK_MONOTONIC, &z);
+        int64_t z = sl_clock_mono_ns();
         Sluice__Assignment *asg =
             status == 200 ? sluice__assignment__unpack(NULL, resp.len, (const uint8_t *)resp.data)
                           : NULL;
@@ -776,8 +773,7 @@ static void *hb_run(void *ud)
                 t->cap = t->cap ? t->cap * 2 : 4096;
                 t->lat_us = realloc(t->lat_us, t->cap * sizeof(*t->lat_us));
             }
-            t->lat_us[t->nlat++] =
-                (double)(z.tv_sec - a.tv_sec) * 1e6 + (double)(z.tv_nsec - a.tv_nsec) / 1e3;
+            t->lat_us[t->nlat++] = (double)(z - a) / 1e3;
         } else {
             t->failed++;
         }

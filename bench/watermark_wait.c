@@ -11,18 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_args.h"
 #include "kafka/sl_consumer.h"
 #include "kafka/sl_topic_admin.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/sl_clock.h"
 
 int main(int argc, char **argv)
 {
@@ -43,7 +36,7 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    double t0 = now_s();
+    double t0 = sl_clock_mono_s();
     sl_error err;
     sl_topic_admin *a = sl_topic_admin_create(bootstrap, NULL, 30000, &err);
     int parts = 0;
@@ -58,7 +51,7 @@ int main(int argc, char **argv)
         return 1;
     }
     long long total = 0;
-    while (now_s() - t0 < timeout_s) {
+    while (sl_clock_mono_s() - t0 < timeout_s) {
         total = 0;
         for (int p = 0; p < parts; p++) {
             int64_t lo = 0, hi = 0;
@@ -67,10 +60,9 @@ int main(int argc, char **argv)
         }
         if (total >= want)
             break;
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
+        sl_clock_sleep_ms(5);
     }
-    double elapsed = now_s() - t0;
+    double elapsed = sl_clock_mono_s() - t0;
     sl_consumer_destroy(c);
     sl_kafka_props_clear(&props);
     printf("watermark_wait: records=%lld elapsed_ms=%.0f\n", total, elapsed * 1000);

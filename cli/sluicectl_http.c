@@ -6,9 +6,9 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sluicectl_http.h"
+#include "util/sl_clock.h"
 
 #define HTTP_CONNECT_TIMEOUT_MS 5000L
 #define HTTP_TIMEOUT_MS 60000L
@@ -205,12 +205,6 @@ nomem:
     return sl_error_set(err, SL_ERR_NOMEM, "out of memory");
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int sluicectl_http_request(sluicectl_http *h, const char *method, const char *path,
                            const char *body, size_t body_len, sluicectl_http_response *resp,
                            sl_error *err)
@@ -226,7 +220,7 @@ int sluicectl_http_request(sluicectl_http *h, const char *method, const char *pa
         rc = request_once(h, method, url.data, body, body_len, resp, err);
         if (rc != SL_OK || !sluicectl_http_is_temporary(resp->status) || attempt == HTTP_RETRIES)
             break;
-        sleep_ms(pause);
+        sl_clock_sleep_ms(pause);
         pause *= 2;
     }
     sl_buf_free(&url);

@@ -21,6 +21,7 @@
 
 #include "kafka/sl_topic_admin_backend.h"
 #include "util/sl_clock.h"
+#include "util/sl_hex.h"
 
 typedef struct embedded_remote {
     rd_kafka_t *consumer;
@@ -80,8 +81,7 @@ static int remote_call(sl_topic_admin *a, yyjson_mut_doc *doc, char *buf, size_t
     if (RAND_bytes(rnd, sizeof(rnd)) != 1)
         for (size_t i = 0; i < sizeof(rnd); i++)
             rnd[i] = (unsigned char)rand();
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    sl_hex_encode(rnd, sizeof(rnd), id);
     yyjson_mut_obj_add_strcpy(doc, yyjson_mut_doc_get_root(doc), "id", id);
     json = yyjson_mut_write(doc, 0, &len);
     yyjson_mut_doc_free(doc);

@@ -21,13 +21,14 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
 #include "engine/sl_state.h"
+#include "kafka/sl_pipeline_topics.h"
 #include "runtime/sl_task_state.h"
 #include "spec/sl_spec.h"
+#include "util/sl_clock.h"
 #include "util/sl_log.h"
 
 #include "sl_test_env.h"
@@ -113,7 +114,7 @@ static void restore_setup(restore_fixture *f)
     f->task.plan = f->plan;
     f->task.partition = 0;
     snprintf(f->task.label, sizeof(f->task.label), "%s/0", name);
-    sl_task_state_changelog_topic(f->plan, f->topic, sizeof(f->topic));
+    sl_pipeline_changelog_topic(f->plan, f->topic, sizeof(f->topic));
     assert_int_equal(sl_test_create_topic(sl_test_bootstrap(), f->topic, 1), SL_OK);
 }
 
@@ -215,10 +216,7 @@ static int64_t base_ts(void)
 {
     static int64_t base;
     if (!base) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        base = now - FLUSH_AFTER_MS;
+        base = sl_clock_wall_ms() - FLUSH_AFTER_MS;
         base -= base % WINDOW_MS;
     }
     return base;
@@ -690,11 +688,9 @@ static void test_restore_ends_at_lso(void **state)
     send_cl(open_txn, f.topic, "k3", "pending", 5);
     assert_int_equal(sl_producer_flush(open_txn, 30000, &err), SL_OK);
 
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = sl_clock_mono_ms();
     restore(&f, 10);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    long ms = (long)(sl_clock_mono_ms() - t0);
     fprintf(stderr, "itest_state: restore with an open transaction took %ld ms\n", ms);
     assert_true(ms < 10000); /* the transaction times out only after 30 s */
     expect_key(f.task.store, "k1", "a");

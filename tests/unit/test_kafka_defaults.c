@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
 
+#include "kafka/sl_fetch_waker.h"
 #include "kafka/sl_kafka_conf.h"
 #include "runtime/sl_kafka_defaults.h"
 
@@ -83,7 +84,7 @@ static void assert_no_key(defaults_fn fn, const char *key)
 static void test_fetch_backoff_when_available(void **state)
 {
     (void)state;
-    if (rd_kafka_version() < 0x020200ff) {
+    if (sl_fetch_waker_needed()) {
         /* Not a property before 2.2: setting it would be refused. */
         assert_no_key(sl_kafka_defaults_consumer, "fetch.queue.backoff.ms");
         assert_no_key(sl_kafka_defaults_restore_consumer, "fetch.queue.backoff.ms");

@@ -6,14 +6,25 @@
  * what the byte cap allows so that bytes decide. */
 #include "runtime/sl_kafka_defaults.h"
 
-#include <librdkafka/rdkafka.h>
+#include <stdio.h>
 
-static int add_all(sl_kafka_props *props, const char *const (*kv)[2], const sl_worker_config *cfg,
-                   sl_error *err)
+#include "kafka/sl_fetch_waker.h"
+
+/* Appends the {key, value} pairs of kv (ended by {NULL, NULL}). */
+static int add_kv(sl_kafka_props *props, const char *const (*kv)[2], sl_error *err)
 {
     for (; (*kv)[0]; kv++)
         if (sl_kafka_props_add(props, (*kv)[0], (*kv)[1], err) != SL_OK)
             return SL_ERR_NOMEM;
+    return SL_OK;
+}
+
+/* Appends kv, then the user's -X properties (which therefore win). */
+static int add_all(sl_kafka_props *props, const char *const (*kv)[2], const sl_worker_config *cfg,
+                   sl_error *err)
+{
+    if (add_kv(props, kv, err) != SL_OK)
+        return SL_ERR_NOMEM;
     for (size_t i = 0; i < cfg->props.count; i++)
         if (sl_kafka_props_add(props, cfg->props.keys[i], cfg->props.values[i], err) != SL_OK)
             return SL_ERR_NOMEM;
@@ -21,12 +32,14 @@ static int add_all(sl_kafka_props *props, const char *const (*kv)[2], const sl_w
 }
 
 /* fetch.queue.backoff.ms exists from librdkafka 2.2 on: there it does what
- * sl_fetch_waker does on older versions. */
+ * sl_fetch_waker does on older versions, with the same period. */
 static int add_fetch_backoff(sl_kafka_props *props, sl_error *err)
 {
-    if (rd_kafka_version() < 0x020200ff)
+    if (sl_fetch_waker_needed())
         return SL_OK;
-    return sl_kafka_props_add(props, "fetch.queue.backoff.ms", "10", err);
+    char ms[16];
+    snprintf(ms, sizeof(ms), "%d", SL_FETCH_WAKER_PERIOD_MS);
+    return sl_kafka_props_add(props, "fetch.queue.backoff.ms", ms, err);
 }
 
 int sl_kafka_defaults_consumer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err)
@@ -64,10 +77,7 @@ int sl_kafka_defaults_restore_consumer(sl_kafka_props *props, const sl_worker_co
     };
     if (add_fetch_backoff(props, err) != SL_OK || add_all(props, base, cfg, err) != SL_OK)
         return SL_ERR_NOMEM;
-    for (int i = 0; forced[i][0]; i++)
-        if (sl_kafka_props_add(props, forced[i][0], forced[i][1], err) != SL_OK)
-            return SL_ERR_NOMEM;
-    return SL_OK;
+    return add_kv(props, forced, err);
 }
 
 int sl_kafka_defaults_producer(sl_kafka_props *props, const sl_worker_config *cfg, sl_error *err)
@@ -95,10 +105,7 @@ int sl_kafka_defaults_producer_txn(sl_kafka_props *props, const sl_worker_config
         {"transaction.timeout.ms", "60000"},
         {NULL, NULL},
     };
-    if (sl_kafka_defaults_producer(props, cfg, err) != SL_OK)
+    if (sl_kafka_defaults_producer(props, cfg, err) != SL_OK || add_kv(props, txn, err) != SL_OK)
         return SL_ERR_NOMEM;
-    for (int i = 0; txn[i][0]; i++)
-        if (sl_kafka_props_add(props, txn[i][0], txn[i][1], err) != SL_OK)
-            return SL_ERR_NOMEM;
     return sl_kafka_props_add(props, "transactional.id", txn_id, err);
 }

@@ -113,12 +113,7 @@ static void task_rewind(sl_task_runner *r, sl_task *t)
  * (stateful checkpoints order changelog, RocksDB batch and commit). */
 int sl_runner_checkpoint_is_async(const sl_task_runner *r)
 {
-    if (r->plan->guarantee == SL_GUARANTEE_EXACTLY_ONCE)
-        return 0;
-    for (int i = 0; i < r->ntasks; i++)
-        if (r->tasks[i].store)
-            return 0;
-    return 1;
+    return r->plan->guarantee != SL_GUARANTEE_EXACTLY_ONCE && !sl_plan_is_stateful(r->plan);
 }
 
 /* Counts a checkpoint that failed, for the stats and /metrics. */
@@ -174,7 +169,7 @@ void sl_runner_checkpoint_begin(sl_task_runner *r)
 {
     r->last_checkpoint_ms = sl_clock_mono_ms();
     r->since_checkpoint = 0;
-    if (r->ck_active)
+    if (r->ck_epoch)
         return;
     int any = 0;
     for (int i = 0; i < r->ntasks; i++) {
@@ -188,8 +183,6 @@ void sl_runner_checkpoint_begin(sl_task_runner *r)
     r->ck_epoch = sl_producer_epoch_close(r->producer);
     if (r->ck_epoch == 0)
         return; /* an older epoch is undelivered (cannot happen here): next time */
-    r->ck_active = 1;
-    r->ck_started_ms = sl_clock_mono_ms();
     r->ck_t0 = sl_clock_mono_s();
 }
 
@@ -204,20 +197,34 @@ static rd_kafka_topic_partition_list_t *checkpoint_offsets(const sl_task_runner 
     return l;
 }
 
+/* The commit of the offsets noted in ck_offset succeeded: they are the
+ * tasks' committed offsets now. */
+static void mark_committed(sl_task_runner *r)
+{
+    for (int i = 0; i < r->ntasks; i++) {
+        sl_task *t = &r->tasks[i];
+        if (t->ck_offset < 0)
+            continue;
+        t->committed = t->ck_offset;
+        t->dirty = t->next_offset != t->committed;
+        t->ck_offset = -1;
+    }
+}
+
 /* Moves the asynchronous checkpoint on without waiting: once its outputs
  * are all delivered it starts the offset commit; once the commit is
  * answered the checkpoint is done. */
 void sl_runner_checkpoint_poll(sl_task_runner *r)
 {
-    if (!r->ck_active)
+    if (!r->ck_epoch)
         return;
     sl_error err;
-    int64_t waited = sl_clock_mono_ms() - r->ck_started_ms;
+    int64_t waited = (int64_t)((sl_clock_mono_s() - r->ck_t0) * 1000.0);
     int64_t patience = r->cfg->commit_interval_ms > 1000 ? r->cfg->commit_interval_ms : 1000;
     if (!r->ck_commit) {
         int st = sl_producer_epoch_delivered(r->producer, r->ck_epoch, &err);
         if (st < 0) {
-            r->ck_active = 0;
+            r->ck_epoch = 0;
             checkpoint_delivery_failed(r, &err);
             return;
         }
@@ -230,7 +237,7 @@ void sl_runner_checkpoint_poll(sl_task_runner *r)
         r->ck_commit = sl_consumer_commit_begin(r->consumer, l, &err);
         rd_kafka_topic_partition_list_destroy(l);
         if (!r->ck_commit) {
-            r->ck_active = 0;
+            r->ck_epoch = 0;
             checkpoint_commit_failed(r, &err);
             return;
         }
@@ -243,19 +250,12 @@ void sl_runner_checkpoint_poll(sl_task_runner *r)
         sl_error_set(&err, SL_ERR_TIMEOUT, "not acknowledged within %lld ms", (long long)waited);
     }
     r->ck_commit = NULL;
-    r->ck_active = 0;
+    r->ck_epoch = 0;
     if (st != 1) {
         checkpoint_commit_failed(r, &err);
         return;
     }
-    for (int i = 0; i < r->ntasks; i++) {
-        sl_task *t = &r->tasks[i];
-        if (t->ck_offset < 0)
-            continue;
-        t->committed = t->ck_offset;
-        t->dirty = t->next_offset != t->committed;
-        t->ck_offset = -1;
-    }
+    mark_committed(r);
     checkpoint_done(r, r->ck_t0);
 }
 
@@ -328,15 +328,14 @@ int sl_runner_checkpoint(sl_task_runner *r, int timeout_ms)
         checkpoint_delivery_failed(r, &err);
         return rc;
     }
-    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(r->ntasks);
     for (int i = 0; i < r->ntasks; i++) {
         sl_task *t = &r->tasks[i];
-        if (commit_store(r, t) != SL_OK)
-            continue; /* never commit input past state that is not on disk */
-        if (t->dirty && t->next_offset >= 0)
-            rd_kafka_topic_partition_list_add(offsets, r->plan->input.topic, t->partition)->offset =
-                t->next_offset;
+        /* never commit input past state that is not on disk */
+        t->ck_offset = commit_store(r, t) == SL_OK && t->dirty && t->next_offset >= 0
+                           ? t->next_offset
+                           : -1;
     }
+    rd_kafka_topic_partition_list_t *offsets = checkpoint_offsets(r);
     rc = SL_OK;
     if (offsets->cnt > 0) {
         /* Bounded wait: a synchronous librdkafka commit would wait forever
@@ -348,11 +347,7 @@ int sl_runner_checkpoint(sl_task_runner *r, int timeout_ms)
             checkpoint_commit_failed(r, &cerr);
             rc = SL_ERR_KAFKA;
         } else {
-            for (int i = 0; i < offsets->cnt; i++) {
-                sl_task *t = r->by_partition[offsets->elems[i].partition];
-                t->committed = offsets->elems[i].offset;
-                t->dirty = 0;
-            }
+            mark_committed(r);
         }
     }
     rd_kafka_topic_partition_list_destroy(offsets);
@@ -365,5 +360,5 @@ void sl_runner_checkpoint_abandon(sl_task_runner *r)
 {
     sl_consumer_commit_abandon(r->ck_commit);
     r->ck_commit = NULL;
-    r->ck_active = 0;
+    r->ck_epoch = 0;
 }

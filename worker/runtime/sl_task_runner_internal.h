@@ -38,12 +38,11 @@ struct sl_task_runner {
     int64_t last_checkpoint_ms;
     int64_t since_checkpoint;
     int delivery_failed;
-    /* the asynchronous checkpoint in flight (stateless at-least-once):
-     * waiting for the deliveries of ck_epoch, then for ck_commit's answer */
-    int ck_active;
+    /* the asynchronous checkpoint in flight (stateless at-least-once;
+     * ck_epoch 0: none): waiting for the deliveries of ck_epoch, then for
+     * ck_commit's answer; started at ck_t0 (monotonic seconds) */
     uint64_t ck_epoch;
     sl_commit_pending *ck_commit;
-    int64_t ck_started_ms;
     double ck_t0;
     atomic_int finished;
     sl_metrics *metrics; /* borrowed; NULL: no metrics */

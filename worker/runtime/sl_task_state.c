@@ -50,11 +50,6 @@
 #define RESTORE_BATCH 10000
 #define RESTORE_PROGRESS_MS 5000
 
-const char *sl_task_state_changelog_topic(const sl_plan *plan, char *buf, size_t size)
-{
-    return sl_pipeline_changelog_topic(plan, buf, size);
-}
-
 const char *sl_task_state_dir(const sl_worker_config *cfg, const sl_plan *plan,
                               int32_t partition, char *buf, size_t size)
 {

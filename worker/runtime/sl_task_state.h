@@ -22,9 +22,6 @@
  * text. */
 #define SL_CHANGELOG_OFFSET_HEADER "sluice.offset"
 
-/* Writes the changelog topic's name into buf: sl_pipeline_changelog_topic
- * (kept for the tests). */
-const char *sl_task_state_changelog_topic(const sl_plan *plan, char *buf, size_t size);
 
 /* Writes the task's state directory "<state_dir>/<state name>/<partition>"
  * (sl_plan_state_name). */
